@@ -1,0 +1,78 @@
+"""All settings of the bot: the knowledge base's, the language-model backend's and Telegram's.
+
+Every field is an environment variable `DIPLOBOT_<NAME>` (or a line of `.env`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+
+from pydantic_settings import NoDecode
+
+from knowledge.settings import KnowledgeSettings
+
+BackendName = Literal["extractive", "openai", "ollama"]
+
+
+class Settings(KnowledgeSettings):
+    """Settings of the whole application; built once in `main()` and passed down."""
+
+    # --- language-model backend -------------------------------------------------------------
+    llm_backend: BackendName = Field(
+        "extractive", description="Answer backend: `extractive` (no model), `openai`, `ollama`."
+    )
+    llm_base_url: str | None = Field(
+        None,
+        description="Model server URL, e.g. http://127.0.0.1:8000/v1 (vLLM, llama.cpp, LM Studio) "
+        "or http://127.0.0.1:11434 (Ollama). Empty: the backend's default.",
+    )
+    llm_model: str = Field("qwen2.5:7b-instruct", description="Model name on the server.")
+    llm_api_key: SecretStr = Field(
+        SecretStr("not-needed"), description="API key for OpenAI-compatible servers."
+    )
+    llm_timeout: float = Field(60.0, description="Seconds before a model request is abandoned.")
+    llm_max_retries: int = Field(1, description="Retries of a failed model request.")
+    llm_temperature: float = Field(0.1, description="Sampling temperature of the model.")
+    llm_max_tokens: int = Field(700, description="Longest answer the model may write, in tokens.")
+    max_question_chars: int = Field(1000, description="Longest question accepted, in characters.")
+    history_turns: int = Field(6, description="Conversation turns kept per chat for follow-ups.")
+
+    # --- Telegram -------------------------------------------------------------------------------
+    telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather.")
+    telegram_base_url: str = Field(
+        "https://api.telegram.org/bot",
+        description="Bot API base URL (a self-hosted Bot API server, or a test server).",
+    )
+    telegram_base_file_url: str = Field(
+        "https://api.telegram.org/file/bot", description="Bot API file download base URL."
+    )
+    admin_ids: Annotated[list[int], NoDecode] = Field(
+        default_factory=list, description="Telegram user IDs allowed to /reload, /stats, upload."
+    )
+    webhook_url: str | None = Field(
+        None, description="Public HTTPS URL for webhook mode; long polling when empty."
+    )
+    webhook_listen: str = Field("0.0.0.0", description="Address the webhook server listens on.")
+    webhook_port: int = Field(8443, description="Port the webhook server listens on.")
+    webhook_secret: SecretStr | None = Field(
+        None, description="Secret token Telegram sends with each webhook request."
+    )
+    rate_limit_per_minute: int = Field(10, description="Questions one user may ask per minute.")
+    stream_edit_interval: float = Field(
+        1.2, description="Least seconds between two edits of a streaming reply in one chat."
+    )
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        # Accept "1,2,3" as well as a JSON list, as people write it both ways in .env files.
+        if isinstance(value, int):
+            return [value]
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [int(part) for part in value.replace(";", ",").split(",") if part.strip()]
+        return value

