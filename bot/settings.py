@@ -39,6 +39,9 @@ class Settings(KnowledgeSettings):
     llm_max_tokens: int = Field(700, description="Longest answer the model may write, in tokens.")
     max_question_chars: int = Field(1000, description="Longest question accepted, in characters.")
     history_turns: int = Field(6, description="Conversation turns kept per chat for follow-ups.")
+    extractive_sentences: int = Field(
+        3, description="Most sentences the extractive backend quotes in one answer."
+    )
 
     # --- Telegram -------------------------------------------------------------------------------
     telegram_token: SecretStr | None = Field(None, description="Bot token from @BotFather.")

@@ -1,0 +1,55 @@
+"""Answer backends, picked by `Settings.llm_backend` from a name → class registry.
+
+Model backends are imported only when chosen, so that the extractive default runs without
+their client libraries.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from bot.backends.base import AnswerBackend, BackendError, TokenCallback
+from bot.backends.extractive import ExtractiveBackend
+
+if TYPE_CHECKING:
+    from bot.settings import Settings
+
+__all__ = [
+    "BACKENDS",
+    "AnswerBackend",
+    "BackendError",
+    "ExtractiveBackend",
+    "TokenCallback",
+    "create_backend",
+]
+
+# name → (module, class, the package that module needs)
+BACKENDS: dict[str, tuple[str, str, str]] = {
+    "extractive": ("bot.backends.extractive", "ExtractiveBackend", ""),
+    "openai": ("bot.backends.openai", "OpenAIBackend", "langchain-openai"),
+    "ollama": ("bot.backends.ollama", "OllamaBackend", "langchain-ollama"),
+}
+
+
+def create_backend(settings: Settings) -> AnswerBackend:
+    """Build the backend named by `settings.llm_backend`.
+
+    Raises:
+        ValueError: The name is not a known backend.
+        ImportError: The backend's client library is not installed (with an install hint).
+    """
+    name = settings.llm_backend
+    if name not in BACKENDS:
+        raise ValueError(f"unknown backend {name!r}; choose one of {', '.join(BACKENDS)}")
+    module_name, class_name, package = BACKENDS[name]
+    if name == "extractive":
+        return ExtractiveBackend(max_sentences=settings.extractive_sentences)
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ImportError(
+            f"the {name!r} backend needs {package}: pip install {package} ({error})"
+        ) from error
+    backend: AnswerBackend = getattr(module, class_name).from_settings(settings)
+    return backend

@@ -1,0 +1,321 @@
+"""The default backend: no model, the answer is the passages' own best sentences, quoted.
+
+Each sentence of the retrieved passages is scored by the question's folded words and syllable
+bigrams it contains, weighted by how rare they are among those sentences (IDF), so "ESCAP" in an
+article about ESCAP counts less than "1947". Who / when / how-many questions favour sentences
+with names, dates or numbers. English questions reach the Vietnamese text through a small
+glossary of diplomacy terms; the quoted sentences are introduced in English.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.backends.base import AnswerBackend, TokenCallback
+from bot.language import Lang
+from knowledge.records import Passage
+from knowledge.text import STOPWORDS, words
+
+# Question words and fillers that say what is asked, not what about (folded).
+_QUESTION_WORDS = frozenset(
+    """
+    ai gi nao bao nhieu gio sao vay khong chua hien nhu the thi nhung cac mot la many much
+    tell me please give list name
+    """.split()  # noqa: SIM905
+)
+
+_GLOSSARY_LINES = """
+established founded establish = thanh lap
+member members = thanh vien
+director = giam doc
+secretary = thu ky
+minister = bo truong
+deputy = thu truong | pho
+vice = pho
+conference = hoi nghi
+forum = dien dan
+cooperation = hop tac
+south-south = nam nam
+triangular = ba ben
+sign signed = ky
+statement = tuyen bo
+intent = y dinh
+agreement = hiep dinh
+delegation delegations = doan
+country countries states = nuoc | quoc gia
+developing = dang phat trien
+development = phat trien
+sustainable = ben vung
+goals = muc tieu
+expert experts = chuyen gia
+africa = chau phi
+asia = chau a
+pacific = thai binh duong
+nations un = lien hop quoc
+vietnam = viet nam
+speech spoke = phat bieu
+plenary = toan the
+session = phien | khoa hop
+end ended = ket thuc
+close closed closing = be mac | ket thuc
+open opened opening = khai mac
+attend attended = tham du
+led lead = dan dau
+climate = khi hau
+energy = nang luong
+finance financial financing = tai chinh
+funding = tai tro | tai chinh
+initiative initiatives = sang kien
+platform = nen tang
+knowledge = kien thuc
+sharing share = chia se
+solution solutions = giai phap
+water = nuoc
+debt = no
+gender = gioi
+data = du lieu
+event events = su kien
+side = ben le
+project projects = du an
+support = ho tro
+role = vai tro
+centre center = trung tam
+commission committee = uy ban
+economic economy = kinh te
+social = xa hoi
+region regions regional = khu vuc
+industrial industry = cong nghiep
+organisation organization organisations organizations = to chuc
+international = quoc te
+atomic = nguyen tu
+agency = co quan
+office = van phong
+meeting = cuoc hop | hoi dam
+talks = hoi dam
+online = truc tuyen
+pandemic = dai dich
+chair chairman president = chu tich
+island islands = dao
+presentations = bao cao | tham luan
+businesses enterprises = doanh nghiep
+supply = chuoi cung ung
+green = xanh
+digital = so
+transformation = chuyen doi
+technology = cong nghe
+science = khoa hoc
+innovation = doi moi sang tao
+trade = thuong mai
+investment = dau tu
+agriculture = nong nghiep
+food = luong thuc
+poverty = ngheo
+education = giao duc
+health = y te
+anniversary = ky niem
+resolution = nghi quyet
+security = an ninh | bao an
+council = hoi dong
+expand expanding = mo rong
+bilateral = bilateral | song phuong
+multilateral = da phuong
+introduced introduce = gioi thieu
+presented present = trinh bay
+priorities priority = uu tien
+year = nam
+date day = ngay
+held = to chuc | dien ra
+host = chu nha
+theme = chu de
+official = chinh thuc
+associate = lien ket
+proposed propose = de xuat
+"""
+
+
+def _parse_glossary(lines: str) -> dict[str, tuple[str, ...]]:
+    glossary: dict[str, tuple[str, ...]] = {}
+    for line in lines.strip().splitlines():
+        english, vietnamese = line.split("=")
+        phrases = tuple(p.strip() for p in vietnamese.split("|"))
+        for word in english.split():
+            glossary[word] = phrases
+    return glossary
+
+
+# English diplomacy vocabulary → folded Vietnamese, so that an English question meets the
+# Vietnamese sentences that answer it. General terms only, never this corpus's answers.
+GLOSSARY = _parse_glossary(_GLOSSARY_LINES)
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_DATE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:19|20)\d{2}\b|\b(?:ngày|tháng|năm) \d{1,4}\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(r"\d")
+_TOKEN = re.compile(r"\w+")
+_NAME = re.compile(
+    r"(?<![.!?]\s)(?<!^)\b[A-ZĐÀ-Ỹ][\wÀ-ỹ-]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ-]*)+|\b[A-Z]{2,}\b"
+)
+
+_WHEN = re.compile(
+    r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|when|what year|what date|which year)\b"
+)
+_HOW_MANY = re.compile(r"\b(bao nhieu|may|how many|how much|what number)\b")
+_WHO = re.compile(r"\b(ai|who|whom|nguoi nao|which organi[sz]ation|to chuc nao)\b")
+
+INTRO = {"vi": "Theo các bài báo:", "en": "The sources (in Vietnamese) say:"}
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    source: int  # 1-based number of the passage it comes from
+    rank: int  # 0-based rank of that passage
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a passage into sentences at line breaks and at sentence-final punctuation."""
+    sentences: list[str] = []
+    for line in text.split("\n"):
+        line = line.strip().strip("|").strip()
+        for part in _SENTENCE_END.split(line):
+            part = part.strip()
+            # "...ông A. và bà B." or "TP. Hồ Chí Minh": a sentence starts with a capital or digit.
+            if (
+                sentences
+                and part
+                and not (part[0].isupper() or part[0].isdigit() or part[0] in '"“(')
+                and not line.startswith(part)
+            ):
+                sentences[-1] += " " + part
+            elif part:
+                sentences.append(part)
+    return sentences
+
+
+def _has_name(sentence: str) -> bool:
+    # Two capitalised words in a row, not at the start of the sentence, or an acronym.
+    tokens = _TOKEN.findall(sentence)
+    for first, second in itertools.pairwise(tokens[1:]):
+        if first[0].isupper() and second[0].isupper():
+            return True
+    return any(len(t) > 1 and t.isupper() and t.isalpha() for t in tokens)
+
+
+def _terms(text: str) -> set[str]:
+    syllables = words(text)
+    terms = {w for w in syllables if w not in STOPWORDS}
+    terms.update(f"{a} {b}" for a, b in itertools.pairwise(syllables))
+    return terms
+
+
+def question_terms(question: str, lang: Lang) -> set[str]:
+    """The folded words and bigrams of a question that a good sentence should contain."""
+    syllables = [w for w in words(question) if w not in _QUESTION_WORDS]
+    terms = {w for w in syllables if w not in STOPWORDS}
+    terms.update(f"{a} {b}" for a, b in itertools.pairwise(syllables))
+    if lang == "en":
+        for word in syllables:
+            for phrase in GLOSSARY.get(word, ()):
+                terms.add(phrase)
+                terms.update(phrase.split())
+    return terms
+
+
+def _kind_bonus(folded_question: str, sentence: str) -> float:
+    if _WHEN.search(folded_question):
+        return 1.5 if _DATE.search(sentence) else 1.0
+    if _HOW_MANY.search(folded_question):
+        return 1.5 if _NUMBER.search(sentence) else 1.0
+    if _WHO.search(folded_question):
+        return 1.3 if _has_name(sentence) else 1.0
+    return 1.0
+
+
+class ExtractiveBackend(AnswerBackend):
+    """Quotes the sentences of the retrieved passages that best answer the question."""
+
+    name = "extractive"
+
+    def __init__(self, max_sentences: int = 3, max_chars: int = 900) -> None:
+        """Args:
+        max_sentences: Most sentences quoted in one answer.
+        max_chars: Most characters of quoted text in one answer.
+        """
+        self.max_sentences = max_sentences
+        self.max_chars = max_chars
+
+    def rank_sentences(
+        self, question: str, passages: Sequence[Passage], lang: Lang
+    ) -> list[tuple[float, _Sentence]]:
+        """Score every sentence of the passages against the question, best first."""
+        sentences: list[_Sentence] = []
+        seen: set[str] = set()
+        for rank, passage in enumerate(passages):
+            for text in split_sentences(passage.text):
+                key = " ".join(words(text))
+                # Overlapping chunks repeat sentences; quote each once, from its best passage.
+                if len(text) >= 20 and key not in seen:
+                    seen.add(key)
+                    sentences.append(_Sentence(text, rank + 1, rank))
+        if not sentences:
+            return []
+        sentence_terms = [_terms(s.text) for s in sentences]
+        document_frequency = Counter(t for terms in sentence_terms for t in terms)
+        wanted = question_terms(question, lang)
+        folded_question = " ".join(words(question))
+        count = len(sentences)
+        scored = []
+        for sentence, terms in zip(sentences, sentence_terms, strict=True):
+            matched = wanted & terms
+            overlap = sum(
+                math.log(1 + count / document_frequency[t]) * (1.5 if " " in t else 1.0)
+                for t in matched
+            )
+            # A mild preference for higher-ranked passages and for sentences of reasonable
+            # length (a 600-character sentence matches many words by sheer size).
+            score = overlap * _kind_bonus(folded_question, sentence.text)
+            score *= (1.0 - 0.04 * sentence.rank) / (1.0 + len(sentence.text) / 1500)
+            scored.append((score, sentence))
+        scored.sort(key=lambda item: -item[0])
+        return scored
+
+    def generate(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        lang: Lang,
+        on_token: TokenCallback | None = None,
+    ) -> str:
+        """Quote the best sentences with [n] citations (see `AnswerBackend.generate`)."""
+        ranked = self.rank_sentences(question, passages, lang)
+        if not ranked:
+            return ""
+        best = ranked[0][0]
+        chosen: list[_Sentence] = []
+        used = 0
+        for score, sentence in ranked:
+            if len(chosen) >= self.max_sentences or (chosen and score < 0.55 * best):
+                break
+            if chosen and used + len(sentence.text) > self.max_chars:
+                continue
+            chosen.append(sentence)
+            used += len(sentence.text)
+        if lang == "en":
+            lines = [f"• “{s.text}” [{s.source}]" for s in chosen]
+        else:
+            lines = [f"• {s.text} [{s.source}]" for s in chosen]
+        text = (
+            chosen[0].text + f" [{chosen[0].source}]"
+            if len(chosen) == 1 and lang == "vi"
+            else (INTRO[lang] + "\n" + "\n".join(lines))
+        )
+        if on_token is not None:
+            on_token(text)
+        return text

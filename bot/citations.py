@@ -1,0 +1,81 @@
+"""Checking the [n] citations of a model's answer against the sources it was actually given.
+
+Model output is untrusted: it may cite sources that do not exist ("[7]" of five), cite none, or
+write citations in several styles ("[1, 2]", "[1][2]", "[1-3]"). Every number is checked, the
+ones that are not sources are removed, and the cited sources are renumbered 1..m in order of
+first use so that the answer's numbers match the sources list shown under it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# "[1]", "[1, 2]", "[1;2]", "[1-3]", "[1–3]"; at most three digits so that "[2024]" is not a
+# citation. The leading whitespace is captured so that a removed citation leaves no gap.
+_CITATION = re.compile(r"(\s*)\[(\s*\d{1,3}(?:\s*(?:[,;]|[-–])\s*\d{1,3})*\s*)\]")
+_ITEM = re.compile(r"(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?")
+_MAX_RANGE = 10  # "[1-300]" is not a real citation range; do not expand it
+
+
+@dataclass(frozen=True)
+class CheckedAnswer:
+    """A model answer after its citations were checked.
+
+    Attributes:
+        text: The answer with valid citations renumbered and invalid ones removed.
+        order: Source numbers as given to the model (1-based), in order of first citation;
+            the answer's new number i+1 stands for source `order[i]`.
+        removed: Numbers the model cited that were not sources.
+    """
+
+    text: str
+    order: list[int] = field(default_factory=list)
+    removed: list[int] = field(default_factory=list)
+
+    @property
+    def uncited(self) -> bool:
+        """Whether no valid citation is left."""
+        return not self.order
+
+
+def _numbers(group: str) -> list[int]:
+    numbers: list[int] = []
+    for start, end in _ITEM.findall(group):
+        first = int(start)
+        last = int(end) if end else first
+        if end and 0 <= last - first <= _MAX_RANGE:
+            numbers.extend(range(first, last + 1))
+        else:
+            numbers.extend(dict.fromkeys((first, last)))
+    return numbers
+
+
+def check_citations(text: str, n_sources: int) -> CheckedAnswer:
+    """Validate and renumber the citations of an answer.
+
+    Args:
+        text: The answer as the model wrote it.
+        n_sources: How many sources (numbered 1..n_sources) the model was given.
+
+    Returns:
+        The cleaned text, the cited sources in order of first use, and the removed numbers.
+    """
+    renumbered: dict[int, int] = {}
+    removed: list[int] = []
+
+    def replace(match: re.Match[str]) -> str:
+        kept: list[int] = []
+        for number in _numbers(match.group(2)):
+            if not 1 <= number <= n_sources:
+                removed.append(number)
+                continue
+            new = renumbered.setdefault(number, len(renumbered) + 1)
+            if new not in kept:
+                kept.append(new)
+        if not kept:
+            return ""
+        return match.group(1) + "".join(f"[{n}]" for n in kept)
+
+    cleaned = _CITATION.sub(replace, text)
+    return CheckedAnswer(text=cleaned.strip(), order=list(renumbered), removed=removed)
