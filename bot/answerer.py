@@ -20,10 +20,11 @@ from bot.answers import Answer, Citation, Turn
 from bot.backends import AnswerBackend, BackendError, ExtractiveBackend, create_backend
 from bot.citations import check_citations
 from bot.followup import contextualize
-from bot.guard import looks_like_injection
+from bot.guard import follows_injection, looks_like_injection
 from bot.language import (
     DECLINE,
     EMPTY_QUESTION,
+    MODEL_DISCARDED,
     MODEL_UNREACHABLE,
     OUT_OF_ROLE,
     TOO_LONG,
@@ -185,15 +186,21 @@ class Answerer:
         model_ok: bool,
     ) -> tuple[str, AnswerBackend, str]:
         """Text from the backend, or from the fallback with a notice when the model fails."""
+        notice = MODEL_UNREACHABLE[lang]
         if model_ok:
             try:
-                return self.backend.generate(question, passages, lang, on_token), self.backend, ""
+                text = self.backend.generate(question, passages, lang, on_token)
             except BackendError as error:
                 log.warning(
-                    "%s backend failed, answering extractively: %s", self.backend.name, error
+                    "%s backend failed; answering extractively: %s", self.backend.name, error
                 )
+            else:
+                if not follows_injection(text, question, [p.text for p in passages]):
+                    return text, self.backend, ""
+                log.warning("%s answer obeyed text planted in a source", self.backend.name)
+                notice = MODEL_DISCARDED[lang]
         text = self.fallback.generate(question, passages, lang, on_token)
-        return text, self.fallback, MODEL_UNREACHABLE[lang]
+        return text, self.fallback, notice
 
 
 def _citation(n: int, passage: Passage) -> Citation:

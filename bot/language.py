@@ -70,6 +70,11 @@ MODEL_UNREACHABLE = {
     "vi": "⚠️ Không kết nối được mô hình ngôn ngữ; đây là câu trả lời trích dẫn nguyên văn.",
     "en": "⚠️ The language model is unreachable; showing an extractive answer.",
 }
+MODEL_DISCARDED = {
+    "vi": "⚠️ Câu trả lời của mô hình bị loại vì làm theo chỉ dẫn lạ trong nguồn; đây là trích dẫn.",
+    "en": "⚠️ The model's answer followed text planted in a source and was discarded; showing "
+    "an extractive answer.",
+}
 UNCITED = {
     "vi": "⚠️ Câu trả lời của mô hình không trích dẫn nguồn nào; hãy kiểm tra các đoạn bên dưới.",
     "en": "⚠️ The model's answer cites no source; check it against the passages below.",

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.backends.base import AnswerBackend, TokenCallback
+from bot.guard import looks_like_injection
 from bot.language import Lang
 from knowledge.records import Passage
 from knowledge.text import STOPWORDS, words
@@ -261,7 +262,8 @@ class ExtractiveBackend(AnswerBackend):
             for text in split_sentences(passage.text):
                 key = " ".join(words(text))
                 # Overlapping chunks repeat sentences; quote each once, from its best passage.
-                if len(text) >= 20 and key not in seen:
+                # A source sentence that gives the bot orders is never quoted as an answer.
+                if len(text) >= 20 and key not in seen and not looks_like_injection(text):
                     seen.add(key)
                     sentences.append(_Sentence(text, rank + 1, rank))
         if not sentences:
