@@ -6,14 +6,14 @@ import logging
 import socket
 
 import pytest
+from answer_fakes import FakeKnowledge, make_passage
+from fake_llm_server import FakeLLMServer
 
 from bot.answerer import Answerer
 from bot.backends import create_backend
 from bot.language import MODEL_DISCARDED, MODEL_UNREACHABLE
 from bot.prompts import NOT_IN_SOURCES
 from bot.settings import Settings
-from tests.bot.conftest import FakeKnowledge, make_passage
-from tests.bot.fake_llm_server import FakeLLMServer
 
 BACKENDS = ["openai", "ollama"]
 CANARY = "CANARY-5e1f9c"
