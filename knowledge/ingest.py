@@ -1,0 +1,182 @@
+"""Sync the knowledge directory into a new index generation, incrementally and atomically.
+
+Articles are compared by content hash with the generation serving: unchanged ones keep their
+chunks and vectors (copied, never re-embedded), changed and new ones are chunked and embedded,
+removed ones are left out. Nothing changed: no new generation at all. The new generation is
+switched in only once complete; until then the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.articles import article_files, content_hash, load_article
+from knowledge.chunking import chunk_article
+from knowledge.embeddings import Embedder
+from knowledge.errors import ArticleRejected, KnowledgeError, StoreUnavailable
+from knowledge.lexical import LexicalIndex
+from knowledge.manifest import build_manifest
+from knowledge.records import Chunk, IngestReport
+from knowledge.settings import KnowledgeSettings
+from knowledge.store import KEEP_GENERATIONS, Generation, GenerationStore, chunk_metadata
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]  # (chunks embedded so far, chunks to embed)
+CHROMA_BATCH = 250  # Chroma's performance guide: insert in batches of 50-250
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What an ingest will do, decided from file hashes alone (cheap: no parsing)."""
+
+    files: dict[str, Path]
+    hashes: dict[str, str]
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+    unchanged: list[str]
+    duplicates: dict[str, str]
+
+
+def plan_sync(knowledge_dir: Path, current: Generation | None, model: str) -> Plan:
+    """Compare the folder with the generation serving."""
+    if not knowledge_dir.is_dir():
+        raise KnowledgeError(f"the knowledge directory {knowledge_dir} does not exist")
+    files: dict[str, Path] = {}
+    duplicates: dict[str, str] = {}
+    try:
+        for path in article_files(knowledge_dir):
+            if path.stem in files:
+                duplicates[path.name] = f"same name as {files[path.stem].name}"
+                continue
+            files[path.stem] = path
+        hashes = {doc_id: content_hash(path) for doc_id, path in files.items()}
+    except PermissionError as error:
+        raise KnowledgeError(
+            f"the knowledge directory cannot be read ({error.strerror}: {error.filename})"
+        ) from error
+    known = current.articles if current and current.embedding_model == model else {}
+    return Plan(
+        files=files,
+        hashes=hashes,
+        added=sorted(d for d in files if d not in known),
+        updated=sorted(d for d in files if d in known and known[d]["hash"] != hashes[d]),
+        removed=sorted(d for d in (current.articles if current else {}) if d not in files),
+        unchanged=sorted(d for d in files if d in known and known[d]["hash"] == hashes[d]),
+        duplicates=duplicates,
+    )
+
+
+def sync(
+    settings: KnowledgeSettings,
+    store: GenerationStore,
+    current: Generation | None,
+    embedder: Embedder,
+    progress: Progress | None = None,
+) -> tuple[IngestReport, str | None]:
+    """Build and switch in a new generation if the folder changed; returns it (or None)."""
+    started = time.perf_counter()
+    plan = plan_sync(Path(settings.knowledge_dir), current, embedder.name)
+    report = IngestReport(
+        added=list(plan.added),
+        updated=list(plan.updated),
+        removed=list(plan.removed),
+        unchanged=list(plan.unchanged),
+        failed=dict(plan.duplicates),
+        chunks=current.manifest.get("chunks", 0) if current else 0,
+        generation=current.name if current else "",
+    )
+    if current is not None and not (plan.added or plan.updated or plan.removed):
+        report.seconds = time.perf_counter() - started
+        return report, None
+
+    # Parse what changed; a broken file is skipped (its previous version, if any, kept).
+    fresh: list[Chunk] = []
+    for doc_id in plan.added + plan.updated:
+        try:
+            article = load_article(plan.files[doc_id])
+        except ArticleRejected as error:
+            report.failed[plan.files[doc_id].name] = str(error).split(": ", 1)[-1]
+            if doc_id in plan.added:
+                report.added.remove(doc_id)
+            else:
+                report.updated.remove(doc_id)
+                report.unchanged.append(doc_id)
+            continue
+        fresh.extend(
+            chunk_article(article, size=settings.chunk_size, overlap=settings.chunk_overlap)
+        )
+    kept_docs = set(report.unchanged)
+    if current is not None and not (report.added or report.updated or report.removed):
+        report.seconds = time.perf_counter() - started
+        return report, None
+
+    name = store.begin()
+    try:
+        chunks, vectors = _assemble(store, current, kept_docs, fresh, embedder, progress)
+        report.embedded = len(fresh)
+        collection = store.create_collection(name, embedder.name)
+        for start in range(0, len(chunks), CHROMA_BATCH):
+            batch = chunks[start : start + CHROMA_BATCH]
+            collection.add(
+                ids=[c.chunk_id for c in batch],
+                embeddings=vectors[start : start + CHROMA_BATCH],
+                documents=[c.text for c in batch],
+                metadatas=[chunk_metadata(c) for c in batch],
+            )
+        if collection.count() != len(chunks):
+            raise StoreUnavailable(
+                f"the vector store holds {collection.count()} of {len(chunks)} chunks"
+            )
+        manifest = build_manifest(name, embedder.name, embedder.dimension, chunks)
+        lexical = LexicalIndex.build([c.text for c in chunks])
+        store.write_files(name, manifest, chunks, vectors, lexical)
+        store.switch_to(name)
+    except BaseException:
+        # Anything, a KeyboardInterrupt included: the old generation keeps serving.
+        store.discard(name)
+        raise
+    store.collect_garbage(keep=[name] + ([current.name] if current else [])[: KEEP_GENERATIONS - 1])
+    report.chunks = len(chunks)
+    report.generation = name
+    report.seconds = time.perf_counter() - started
+    return report, name
+
+
+def _assemble(
+    store: GenerationStore,
+    current: Generation | None,
+    kept_docs: set[str],
+    fresh: list[Chunk],
+    embedder: Embedder,
+    progress: Progress | None,
+) -> tuple[list[Chunk], np.ndarray]:
+    """Chunks of the new generation in row order, and their vectors (kept ones copied)."""
+    chunks: list[Chunk] = []
+    parts: list[np.ndarray] = []
+    if current is not None and kept_docs:
+        rows = [row for row, c in enumerate(current.chunks) if c.meta.doc_id in kept_docs]
+        chunks.extend(current.chunks[row] for row in rows)
+        parts.append(np.asarray(store.vectors(current.name)[rows], dtype=np.float32))
+    batch = 64
+    total = len(fresh)
+    for start in range(0, total, batch):
+        texts = [_embedding_text(c) for c in fresh[start : start + batch]]
+        parts.append(embedder.embed_passages(texts))
+        if progress is not None:
+            progress(min(start + batch, total), total)
+    chunks.extend(fresh)
+    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), np.float32)
+    return chunks, vectors
+
+
+def _embedding_text(chunk: Chunk) -> str:
+    # The title gives a passage its topic, which a chunk from the middle of an article lacks.
+    return f"{chunk.meta.title}\n{chunk.text}"
