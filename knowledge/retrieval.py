@@ -143,18 +143,24 @@ def hybrid_search(
         fused[row] = fused.get(row, 0.0) + weights.dense / (RRF_K + rank + 1)
     lexical_score = dict(lexical_hits)
     dense_score = dict(dense_hits)
-    best = sorted(fused, key=lambda row: -fused[row])[:k]
-
+    # Rerank a pool of the fused best by how much of the question each passage covers:
+    # rank fusion finds the topic, coverage prefers the passage that states the asked thing.
+    pool = sorted(fused, key=lambda row: -fused[row])[: 3 * k]
     concepts = question_concepts(query)
+    covered = {
+        row: coverage(concepts, generation.chunks[row].text, generation.lexical) for row in pool
+    }
+    top_fused = max(fused[row] for row in pool) if pool else 1.0
+    final = {row: 0.5 * fused[row] / top_fused + 0.5 * covered[row] for row in pool}
     passages = [
         Passage(
             chunk=generation.chunks[row],
-            score=fused[row],
-            relevance=coverage(concepts, generation.chunks[row].text, generation.lexical),
+            score=final[row],
+            relevance=covered[row],
             dense_score=dense_score.get(row),
             lexical_score=lexical_score.get(row),
         )
-        for row in best
+        for row in sorted(pool, key=lambda row: -final[row])[:k]
     ]
     relevance = max((p.relevance for p in passages), default=0.0)
     return SearchResult(query=query, passages=passages, relevance=relevance, timings_ms=timings)
