@@ -133,7 +133,10 @@ class Answerer:
             )
 
         step = time.perf_counter()
-        text, backend, notice = self._generate(standalone, passages, lang, on_token, model_ok)
+        focus = question if standalone != question else None
+        text, backend, notice = self._generate(
+            standalone, passages, lang, on_token, model_ok, focus
+        )
         timings["generation"] = _ms(step)
         if not text or text.strip().strip(".").upper() == NOT_IN_SOURCES:
             return reply(
@@ -184,12 +187,13 @@ class Answerer:
         lang: Lang,
         on_token: Callable[[str], None] | None,
         model_ok: bool,
+        focus: str | None,
     ) -> tuple[str, AnswerBackend, str]:
         """Text from the backend, or from the fallback with a notice when the model fails."""
         notice = MODEL_UNREACHABLE[lang]
         if model_ok:
             try:
-                text = self.backend.generate(question, passages, lang, on_token)
+                text = self.backend.generate(question, passages, lang, on_token, focus)
             except BackendError as error:
                 log.warning(
                     "%s backend failed; answering extractively: %s", self.backend.name, error
@@ -199,7 +203,7 @@ class Answerer:
                     return text, self.backend, ""
                 log.warning("%s answer obeyed text planted in a source", self.backend.name)
                 notice = MODEL_DISCARDED[lang]
-        text = self.fallback.generate(question, passages, lang, on_token)
+        text = self.fallback.generate(question, passages, lang, on_token, focus)
         return text, self.fallback, notice
 
 

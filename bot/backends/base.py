@@ -34,6 +34,7 @@ class AnswerBackend(ABC):
         passages: Sequence[Passage],
         lang: Lang,
         on_token: TokenCallback | None = None,
+        focus: str | None = None,
     ) -> str:
         """Write an answer to `question` from `passages`, citing them as [n].
 
@@ -42,6 +43,8 @@ class AnswerBackend(ABC):
             passages: Retrieved passages; the first is source [1].
             lang: The question's language, which the answer must use.
             on_token: Called with each new piece (delta) of the answer as it is produced.
+            focus: The user's own words when `question` was rewritten from a follow-up;
+                backends may weigh them more than the words borrowed from earlier turns.
 
         Returns:
             The answer text with [n] citations, or `NOT_IN_SOURCES` when the passages do not

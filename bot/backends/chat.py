@@ -42,6 +42,7 @@ class ChatModelBackend(AnswerBackend):
         passages: Sequence[Passage],
         lang: Lang,
         on_token: TokenCallback | None = None,
+        focus: str | None = None,
     ) -> str:
         """Stream an answer from the model (see `AnswerBackend.generate`)."""
         messages = [

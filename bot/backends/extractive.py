@@ -20,7 +20,7 @@ from bot.backends.base import AnswerBackend, TokenCallback
 from bot.guard import looks_like_injection
 from bot.language import Lang
 from knowledge.records import Passage
-from knowledge.text import STOPWORDS, words
+from knowledge.text import STOPWORDS, fold, words
 
 # Question words and fillers that say what is asked, not what about (folded).
 _QUESTION_WORDS = frozenset(
@@ -178,6 +178,7 @@ class _Sentence:
     text: str
     source: int  # 1-based number of the passage it comes from
     rank: int  # 0-based rank of that passage
+    doc_id: str
 
 
 def split_sentences(text: str) -> list[str]:
@@ -229,11 +230,33 @@ def question_terms(question: str, lang: Lang) -> set[str]:
     return terms
 
 
-def _kind_bonus(folded_question: str, sentence: str) -> float:
+def question_anchors(question: str) -> set[str]:
+    """Folded acronyms and mixed-case names of a question ("ECOSOC", "ScaleX", "HLPF")."""
+    return {
+        fold(token)
+        for token in re.findall(r"\w+", question)
+        if len(token) > 1 and any(ch.isupper() for ch in token[1:]) and not token.isdigit()
+    }
+
+
+def counted_noun(question: str) -> str | None:
+    """What a how-many question counts ("bao nhiêu đoàn đại biểu" → "doan"), folded."""
+    folded = " ".join(words(question))
+    match = re.search(r"\b(?:bao nhieu|how many|so luong)\s+(\w+)", folded)
+    if not match:
+        return None
+    noun = match.group(1)
+    return GLOSSARY[noun][0].split()[0] if noun in GLOSSARY else noun
+
+
+def _kind_bonus(folded_question: str, sentence: str, noun: str | None) -> float:
     if _WHEN.search(folded_question):
         return 1.5 if _DATE.search(sentence) else 1.0
     if _HOW_MANY.search(folded_question):
-        return 1.5 if _NUMBER.search(sentence) else 1.0
+        # "100 đoàn đại biểu" answers "bao nhiêu đoàn"; "40 năm" in the same sentence does not.
+        if noun and re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,3}}{re.escape(noun)}\b", fold(sentence)):
+            return 2.0
+        return 1.3 if _NUMBER.search(sentence) else 1.0
     if _WHO.search(folded_question):
         return 1.3 if _has_name(sentence) else 1.0
     return 1.0
@@ -253,9 +276,13 @@ class ExtractiveBackend(AnswerBackend):
         self.max_chars = max_chars
 
     def rank_sentences(
-        self, question: str, passages: Sequence[Passage], lang: Lang
+        self, question: str, passages: Sequence[Passage], lang: Lang, focus: str | None = None
     ) -> list[tuple[float, _Sentence]]:
-        """Score every sentence of the passages against the question, best first."""
+        """Score every sentence of the passages against the question, best first.
+
+        `focus` is the user's own follow-up when `question` was completed from the conversation:
+        the words the user typed weigh more than the names borrowed from earlier turns.
+        """
         sentences: list[_Sentence] = []
         seen: set[str] = set()
         for rank, passage in enumerate(passages):
@@ -265,24 +292,33 @@ class ExtractiveBackend(AnswerBackend):
                 # A source sentence that gives the bot orders is never quoted as an answer.
                 if len(text) >= 20 and key not in seen and not looks_like_injection(text):
                     seen.add(key)
-                    sentences.append(_Sentence(text, rank + 1, rank))
+                    sentences.append(_Sentence(text, rank + 1, rank, passage.doc_id))
         if not sentences:
             return []
         sentence_terms = [_terms(s.text) for s in sentences]
         document_frequency = Counter(t for terms in sentence_terms for t in terms)
         wanted = question_terms(question, lang)
+        own = question_terms(focus, lang) if focus else wanted
+        anchors = question_anchors(focus or question)
+        noun = counted_noun(focus or question)
         folded_question = " ".join(words(question))
         count = len(sentences)
         scored = []
         for sentence, terms in zip(sentences, sentence_terms, strict=True):
             matched = wanted & terms
             overlap = sum(
-                math.log(1 + count / document_frequency[t]) * (1.5 if " " in t else 1.0)
+                math.log(1 + count / document_frequency[t])
+                * (1.5 if " " in t else 1.0)
+                * (1.0 if t in own else 0.35)
                 for t in matched
             )
             # A mild preference for higher-ranked passages and for sentences of reasonable
             # length (a 600-character sentence matches many words by sheer size).
-            score = overlap * _kind_bonus(folded_question, sentence.text)
+            score = overlap * _kind_bonus(folded_question, sentence.text, noun)
+            if anchors:
+                # The names and numbers a question is about anchor it: "ECOSOC giao cho ESCAP
+                # vai trò gì?" wants the sentence with both acronyms, not any with "vai trò".
+                score *= 0.5 + len(anchors & terms) / len(anchors)
             score *= (1.0 - 0.04 * sentence.rank) / (1.0 + len(sentence.text) / 1500)
             scored.append((score, sentence))
         scored.sort(key=lambda item: -item[0])
@@ -294,9 +330,10 @@ class ExtractiveBackend(AnswerBackend):
         passages: Sequence[Passage],
         lang: Lang,
         on_token: TokenCallback | None = None,
+        focus: str | None = None,
     ) -> str:
         """Quote the best sentences with [n] citations (see `AnswerBackend.generate`)."""
-        ranked = self.rank_sentences(question, passages, lang)
+        ranked = self.rank_sentences(question, passages, lang, focus)
         if not ranked:
             return ""
         best = ranked[0][0]
@@ -305,6 +342,10 @@ class ExtractiveBackend(AnswerBackend):
         for score, sentence in ranked:
             if len(chosen) >= self.max_sentences or (chosen and score < 0.55 * best):
                 break
+            # Another article must score nearly as well as the best sentence to be quoted too:
+            # a weaker sentence from elsewhere is more likely a near-miss than an answer.
+            if chosen and sentence.doc_id != chosen[0].doc_id and score < 0.85 * best:
+                continue
             if chosen and used + len(sentence.text) > self.max_chars:
                 continue
             chosen.append(sentence)
