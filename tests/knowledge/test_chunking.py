@@ -1,0 +1,45 @@
+from knowledge.chunking import chunk_article, chunk_id, split_sentences
+from knowledge.records import Article, ArticleMeta
+
+
+def article(text: str) -> Article:
+    return Article(meta=ArticleMeta(doc_id="a1", title="T"), text=text, content_hash="h")
+
+
+def test_sentences_split_after_marks_but_not_after_abbreviations():
+    text = "Ông A đến TP. Hồ Chí Minh ngày 3/5. Sau đó, ông về Hà Nội! Có 1.000 người dự. “Đây là dịp tốt” ông nói."
+    assert split_sentences(text) == [
+        "Ông A đến TP. Hồ Chí Minh ngày 3/5.",
+        "Sau đó, ông về Hà Nội!",
+        "Có 1.000 người dự.",
+        "“Đây là dịp tốt” ông nói.",
+    ]
+
+
+def test_short_paragraphs_stay_whole_and_keep_position_and_metadata():
+    chunks = chunk_article(article("Câu một đây.\n\nCâu hai đây."), size=700)
+    assert [c.text for c in chunks] == ["Câu một đây.\n\nCâu hai đây."]
+    assert chunks[0].position == 0 and chunks[0].meta.doc_id == "a1"
+
+
+def test_long_text_splits_between_sentences_with_one_sentence_of_overlap():
+    sentences = [f"Đây là câu số {i} của bài viết về hợp tác Nam - Nam." for i in range(40)]
+    chunks = chunk_article(article(" ".join(sentences)), size=300, overlap=1)
+    assert len(chunks) > 3
+    for chunk in chunks:
+        assert len(chunk.text) <= 300
+        assert chunk.text.endswith(".")  # never cut inside a sentence
+    for before, after in zip(chunks, chunks[1:], strict=False):
+        last_sentence = split_sentences(before.text)[-1]
+        assert after.text.startswith(last_sentence)
+    assert [c.position for c in chunks] == list(range(len(chunks)))
+    joined = " ".join(c.text for c in chunks)
+    assert all(s in joined for s in sentences)
+
+
+def test_chunk_ids_are_deterministic_and_change_with_the_text():
+    assert chunk_id("a1", 0, "x") == chunk_id("a1", 0, "x")
+    assert chunk_id("a1", 0, "x") != chunk_id("a1", 0, "y")
+    first = chunk_article(article("Một câu văn đủ dài để làm nội dung."), size=700)
+    again = chunk_article(article("Một câu văn đủ dài để làm nội dung."), size=700)
+    assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
