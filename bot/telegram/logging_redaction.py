@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Iterable
+from urllib.parse import quote
 
 REDACTED = "[REDACTED]"
 NOISY_LOGGERS = ("httpx", "httpcore")
@@ -22,8 +23,13 @@ class SecretRedactingFilter(logging.Filter):
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
+        # Also the URL-encoded forms: file download URLs carry the token as `123%3AABC…`.
+        forms = set()
+        for secret in secrets:
+            if secret and len(secret) >= 6:
+                forms |= {secret, quote(secret, safe=""), quote(secret)}
         # Longest first, so that a secret containing another is replaced whole.
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+        self.secrets = sorted(forms, key=len, reverse=True)
 
     def redact(self, text: str) -> str:
         for secret in self.secrets:

@@ -118,10 +118,12 @@ async def typing(bot: Bot, chat_id: int, **kwargs: Any) -> AsyncIterator[None]:
 
     async def keep_typing() -> None:
         while True:
+            await asyncio.sleep(TYPING_EVERY)
             with contextlib.suppress(TelegramError):
                 await bot.send_chat_action(chat_id, ChatAction.TYPING, **kwargs)
-            await asyncio.sleep(TYPING_EVERY)
 
+    with contextlib.suppress(TelegramError):
+        await bot.send_chat_action(chat_id, ChatAction.TYPING, **kwargs)
     task = asyncio.create_task(keep_typing())
     try:
         yield

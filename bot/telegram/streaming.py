@@ -24,8 +24,14 @@ MessageT = TypeVar("MessageT")
 
 
 def retry_after_seconds(error: RetryAfter) -> float:
-    """`RetryAfter.retry_after` as seconds (an int or a timedelta, depending on settings)."""
-    value = error.retry_after
+    """`RetryAfter`'s wait in seconds.
+
+    Reads the timedelta PTB keeps (as its own `AIORateLimiter` does): the public `retry_after`
+    warns that it will change from int to timedelta.
+    """
+    value = getattr(error, "_retry_after", None)
+    if value is None:
+        value = error.retry_after
     return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
 
 
