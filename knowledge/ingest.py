@@ -8,6 +8,7 @@ switched in only once complete; until then the old one keeps serving.
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 from collections.abc import Callable
@@ -118,11 +119,31 @@ def sync(
         report.seconds = time.perf_counter() - started
         return report, None
 
-    name = store.begin()
     try:
         chunks, vectors = _assemble(store, current, kept_docs, fresh, embedder, progress)
         report.embedded = len(fresh)
-        collection = store.create_collection(name, embedder.name)
+        name = write_generation(store, chunks, vectors, embedder.name, embedder.dimension)
+    except OSError as error:
+        raise KnowledgeError(_os_error_message(error)) from error
+    previous = [current.name] if current else []
+    store.collect_garbage(keep=[name, *previous[: KEEP_GENERATIONS - 1]])
+    report.chunks = len(chunks)
+    report.generation = name
+    report.seconds = time.perf_counter() - started
+    return report, name
+
+
+def write_generation(
+    store: GenerationStore, chunks: list[Chunk], vectors: np.ndarray, model: str, dimension: int
+) -> str:
+    """Build a generation from chunks and their vectors and switch it in; returns its name.
+
+    Until the switch the old generation keeps serving; any failure (a kill included) leaves
+    only an unREADY folder, which the next ingest's garbage collection removes.
+    """
+    name = store.begin()
+    try:
+        collection = store.create_collection(name, model)
         for start in range(0, len(chunks), CHROMA_BATCH):
             batch = chunks[start : start + CHROMA_BATCH]
             collection.add(
@@ -135,7 +156,7 @@ def sync(
             raise StoreUnavailable(
                 f"the vector store holds {collection.count()} of {len(chunks)} chunks"
             )
-        manifest = build_manifest(name, embedder.name, embedder.dimension, chunks)
+        manifest = build_manifest(name, model, dimension, chunks)
         lexical = LexicalIndex.build([c.text for c in chunks])
         store.write_files(name, manifest, chunks, vectors, lexical)
         store.switch_to(name)
@@ -143,11 +164,15 @@ def sync(
         # Anything, a KeyboardInterrupt included: the old generation keeps serving.
         store.discard(name)
         raise
-    store.collect_garbage(keep=[name] + ([current.name] if current else [])[: KEEP_GENERATIONS - 1])
-    report.chunks = len(chunks)
-    report.generation = name
-    report.seconds = time.perf_counter() - started
-    return report, name
+    return name
+
+
+def _os_error_message(error: OSError) -> str:
+    kept = "the previous index still serves"
+    if error.errno == errno.ENOSPC:
+        return f"the disk is full, so the new index could not be written; {kept}"
+    where = f" ({error.filename})" if error.filename else ""
+    return f"the index could not be written: {error.strerror or error}{where}; {kept}"
 
 
 def _assemble(

@@ -173,7 +173,9 @@ class GenerationStore:
         except FileNotFoundError:
             return None
         except OSError as error:
-            raise StoreUnavailable(f"the index pointer cannot be read ({error.strerror})") from error
+            raise StoreUnavailable(
+                f"the index pointer cannot be read ({error.strerror})"
+            ) from error
 
     def switch_to(self, name: str) -> None:
         """Make `name` the generation in use, atomically."""
@@ -184,11 +186,15 @@ class GenerationStore:
             except Exception as error:
                 raise _store_error(error, self) from error
         tmp = self.root / f".{POINTER_FILE}.{os.getpid()}"
-        with open(tmp, "w", encoding="utf-8") as handle:
-            handle.write(name)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.root / POINTER_FILE)
+        try:
+            with open(tmp, "w", encoding="utf-8") as handle:
+                handle.write(name)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.root / POINTER_FILE)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # e.g. a full disk: the old pointer is untouched
+            raise
         _fsync_dir(self.root)
 
     # --- writing a generation ----------------------------------------------------------------
