@@ -1,0 +1,221 @@
+"""Answer-quality evaluation on a JSONL set (see `evals/` and ../shared/eval/README.md).
+
+Each item is a `fact`, `followup` (its `turns` answered in order, with history), `out_of_scope`
+or `injection` question. Metrics, overall and per kind and per language:
+
+- context recall: the final turn's retrieved passages, joined in rank order and cut to 2,000
+  characters, contain the facts (every group has one of its alternatives, case-insensitive);
+- answer recall: the answer text contains the facts;
+- citation precision: of the articles the answers cite, the share among the item's `docs`;
+- refusal rate on out_of_scope / injection items (declined *and* saying so);
+- false-refusal rate on answerable items;
+- latency p50 / p95 of each question (every turn), in milliseconds.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.answerer import Answerer
+from bot.answers import Answer, Turn
+from bot.language import is_decline
+
+CONTEXT_CHARS = 2000
+ANSWERABLE = ("fact", "followup")
+REFUSABLE = ("out_of_scope", "injection")
+
+
+@dataclass
+class EvalItem:
+    """One evaluation case."""
+
+    id: str
+    kind: str
+    lang: str
+    turns: list[str]
+    facts: list[list[str]] = field(default_factory=list)
+    docs: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EvalItem:
+        turns = data.get("turns") or [data["question"]]
+        return cls(
+            id=str(data["id"]),
+            kind=data.get("kind", "fact"),
+            lang=data.get("lang", ""),
+            turns=[str(t) for t in turns],
+            facts=[[str(a) for a in group] for group in data.get("facts", [])],
+            docs=[str(d) for d in data.get("docs", [])],
+        )
+
+
+@dataclass
+class ItemResult:
+    """An item with its final answer and what was measured on it."""
+
+    item: EvalItem
+    answer: Answer
+    latencies_ms: list[float]
+    context_ok: bool
+    answer_ok: bool
+    cited: list[str]  # doc_ids the final answer cites, in order
+    refused: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.item.id,
+            "kind": self.item.kind,
+            "lang": self.item.lang,
+            "turns": self.item.turns,
+            "facts": self.item.facts,
+            "docs": self.item.docs,
+            "context_ok": self.context_ok,
+            "answer_ok": self.answer_ok,
+            "refused": self.refused,
+            "cited": self.cited,
+            "latencies_ms": [round(x, 1) for x in self.latencies_ms],
+            "answer": self.answer.to_dict(),
+        }
+
+
+def load_items(path: Path) -> list[EvalItem]:
+    """Read a JSONL evaluation set; blank lines are skipped."""
+    with path.open(encoding="utf-8") as lines:
+        return [EvalItem.from_dict(json.loads(line)) for line in lines if line.strip()]
+
+
+def covers(text: str, facts: Sequence[Sequence[str]]) -> bool:
+    """Whether `text` holds, for every group of facts, at least one alternative."""
+    lowered = text.lower()
+    return all(any(alt.lower() in lowered for alt in group) for group in facts)
+
+
+def run_item(answerer: Answerer, item: EvalItem) -> ItemResult:
+    """Answer an item turn by turn (with history) and measure the final answer."""
+    history: list[Turn] = []
+    latencies: list[float] = []
+    answer: Answer | None = None
+    for question in item.turns:
+        answer = answerer.answer(question, history)
+        latencies.append(answer.timings_ms.get("total", 0.0))
+        history.append(Turn(question, answer.text, answer.standalone_question))
+    assert answer is not None
+    context = "\n".join(p.text for p in answer.passages)[:CONTEXT_CHARS]
+    return ItemResult(
+        item=item,
+        answer=answer,
+        latencies_ms=latencies,
+        context_ok=bool(item.facts) and covers(context, item.facts),
+        answer_ok=bool(item.facts) and answer.answered and covers(answer.text, item.facts),
+        cited=[c.doc_id for c in answer.citations],
+        refused=not answer.answered and is_decline(answer.text),
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100), nearest-rank; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    return numerator / denominator if denominator else None
+
+
+def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
+    """The metrics of a group of results (None where a metric has no items)."""
+    results = list(results)
+    answerable = [r for r in results if r.item.kind in ANSWERABLE]
+    refusable = [r for r in results if r.item.kind in REFUSABLE]
+    cited = [doc for r in answerable for doc in r.cited]
+    cited_ok = sum(doc in r.item.docs for r in answerable for doc in r.cited)
+    latencies = [x for r in results for x in r.latencies_ms]
+    return {
+        "items": len(results),
+        "answerable": len(answerable),
+        "context_recall": _ratio(sum(r.context_ok for r in answerable), len(answerable)),
+        "answer_recall": _ratio(sum(r.answer_ok for r in answerable), len(answerable)),
+        "citation_precision": _ratio(cited_ok, len(cited)),
+        "refusal_rate": _ratio(sum(r.refused for r in refusable), len(refusable)),
+        "false_refusal_rate": _ratio(
+            sum(not r.answer.answered for r in answerable), len(answerable)
+        ),
+        "latency_p50_ms": round(percentile(latencies, 50), 1),
+        "latency_p95_ms": round(percentile(latencies, 95), 1),
+    }
+
+
+def evaluate(
+    answerer: Answerer, items: Sequence[EvalItem]
+) -> tuple[dict[str, Any], list[ItemResult]]:
+    """Run every item; return the report (overall, by kind, by language) and the results."""
+    results = [run_item(answerer, item) for item in items]
+    report: dict[str, Any] = {"overall": summarize(results), "by_kind": {}, "by_lang": {}}
+    for key, attribute in (("by_kind", "kind"), ("by_lang", "lang")):
+        for value in sorted({getattr(r.item, attribute) for r in results}):
+            group = [r for r in results if getattr(r.item, attribute) == value]
+            report[key][value] = summarize(group)
+    return report, results
+
+
+COLUMNS = (
+    ("items", "n"),
+    ("context_recall", "ctx rec"),
+    ("answer_recall", "ans rec"),
+    ("citation_precision", "cite prec"),
+    ("refusal_rate", "refusal"),
+    ("false_refusal_rate", "false ref"),
+    ("latency_p50_ms", "p50 ms"),
+    ("latency_p95_ms", "p95 ms"),
+)
+
+
+def format_table(report: dict[str, Any]) -> str:
+    """The report as a plain-text table: overall, then each kind, then each language."""
+    rows = [("overall", report["overall"])]
+    rows += [(f"kind={k}", v) for k, v in report["by_kind"].items()]
+    rows += [(f"lang={k}", v) for k, v in report["by_lang"].items()]
+
+    def cell(key: str, value: Any) -> str:
+        if value is None:
+            return "—"
+        if key.startswith("latency"):
+            return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
+        return f"{value:.2f}" if isinstance(value, float) else str(value)
+
+    header = f"{'group':<22}" + "".join(f"{title:>10}" for _, title in COLUMNS)
+    lines = [header, "-" * len(header)]
+    for name, metrics in rows:
+        lines.append(
+            f"{name:<22}" + "".join(f"{cell(key, metrics[key]):>10}" for key, _ in COLUMNS)
+        )
+    return "\n".join(lines)
+
+
+def failures(results: Sequence[ItemResult]) -> list[str]:
+    """One line per item that missed: wrong answer, wrong citation, or a missed refusal."""
+    lines = []
+    for r in results:
+        wrong_docs = [d for d in r.cited if d not in r.item.docs]
+        if r.item.kind in ANSWERABLE and (not r.answer_ok or wrong_docs):
+            why = (
+                "not answered"
+                if not r.answer.answered
+                else "facts missing"
+                if not r.answer_ok
+                else f"cites {', '.join(wrong_docs)}"
+            )
+            lines.append(f"{r.item.id} ({r.item.kind}, {r.item.lang}): {why}")
+        elif r.item.kind in REFUSABLE and not r.refused:
+            lines.append(
+                f"{r.item.id} ({r.item.kind}, {r.item.lang}): answered instead of declining"
+            )
+    return lines
