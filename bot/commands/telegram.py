@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from typing import Any
 
@@ -29,6 +30,8 @@ def run(args: argparse.Namespace) -> int:
     from bot.settings import Settings
     from bot.telegram import build_application, install_secret_redaction, run_application
 
+    # PTB 23 turns `RetryAfter.retry_after` into a timedelta; opt in now (we handle both).
+    os.environ.setdefault("PTB_TIMEDELTA", "1")
     settings = Settings()
     token = settings.telegram_token.get_secret_value() if settings.telegram_token else ""
     if not token:

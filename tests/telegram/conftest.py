@@ -3,19 +3,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fake_bot_api import FakeBotApi
+from telegram_fakes import FakeAnswerer, FakeKnowledge
 
 from bot.settings import Settings
 from bot.telegram import build_application, install_secret_redaction
 from bot.telegram.app import services
 from bot.telegram.services import BotServices
-from fake_bot_api import FakeBotApi
-from telegram_fakes import FakeAnswerer, FakeKnowledge
+
+# Opt in to PTB 23's timedelta `retry_after` (the bot handles both), as `diplobot run` does.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 TOKEN = "123456789:AAH-test-token_DO-NOT-LOG-zz"
 ADMIN = 1

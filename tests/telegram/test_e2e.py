@@ -6,6 +6,7 @@ The same flows with the real knowledge base and answerer are in `test_e2e_real.p
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import sys
 from pathlib import Path
@@ -137,7 +138,7 @@ async def test_streaming_edits_are_throttled(bot: RunningBot, answerer: FakeAnsw
         for r in api.requests
         if r.method in {"sendMessage", "editMessageText"} and int(r.params["chat_id"]) == USER
     ]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert min(gaps) >= 0.3 * 0.9, gaps
 
 
@@ -158,7 +159,9 @@ async def test_group_questions_only_when_addressed(bot: RunningBot) -> None:
     api = bot.api
     group = -100
     await api.send_text(USER, "chuyện phiếm ASEAN Việt Nam", chat_id=group, chat_type="group")
-    [reply] = await ask(api, USER, f"/ask@{BOT_USERNAME} {QUESTION}", chat_id=group, chat_type="group")
+    [reply] = await ask(
+        api, USER, f"/ask@{BOT_USERNAME} {QUESTION}", chat_id=group, chat_type="group"
+    )
     assert "ASEAN" in reply
     [reply] = await ask(api, USER, f"@{BOT_USERNAME} {QUESTION}", chat_id=group, chat_type="group")
     assert "[1]" in reply
@@ -274,9 +277,7 @@ async def test_broken_and_unsupported_uploads_change_nothing(
     assert refused == texts.UPLOAD_NOT_ADMIN
 
 
-async def test_twenty_users_at_once_all_answered(
-    bot: RunningBot, answerer: FakeAnswerer
-) -> None:
+async def test_twenty_users_at_once_all_answered(bot: RunningBot, answerer: FakeAnswerer) -> None:
     api = bot.api
     answerer.delay = 0.3  # each answer takes a while; they must overlap
     users = range(100, 120)
