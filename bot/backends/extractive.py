@@ -136,6 +136,11 @@ theme = chu de
 official = chinh thuc
 associate = lien ket
 proposed propose = de xuat
+first = lan thu nhat | dau tien
+second = lan thu 2 | thu hai
+third = lan thu 3 | thu ba
+city = thanh pho
+ambassador = dai su
 """
 
 
@@ -344,7 +349,7 @@ class ExtractiveBackend(AnswerBackend):
                 break
             # Another article must score nearly as well as the best sentence to be quoted too:
             # a weaker sentence from elsewhere is more likely a near-miss than an answer.
-            if chosen and sentence.doc_id != chosen[0].doc_id and score < 0.85 * best:
+            if chosen and sentence.doc_id != chosen[0].doc_id and score < 0.9 * best:
                 continue
             if chosen and used + len(sentence.text) > self.max_chars:
                 continue
