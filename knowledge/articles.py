@@ -76,10 +76,16 @@ def _decode(data: bytes, name: str) -> str:
 
 
 def _reflow(text: str) -> str:
-    """Join hard-wrapped lines (PDF) into paragraphs: a line ending a sentence ends one."""
+    """Join hard-wrapped lines (PDF) into paragraphs.
+
+    A paragraph ends at a blank line, after a sentence mark, or after a line much shorter than
+    the full ones (a title, the last line of a paragraph).
+    """
+    lines = text.split("\n")
+    full = max((len(line.strip()) for line in lines), default=0)
     paragraphs: list[str] = []
     current: list[str] = []
-    for line in text.split("\n"):
+    for line in lines:
         line = line.strip()
         if not line:
             if current:
@@ -87,7 +93,7 @@ def _reflow(text: str) -> str:
                 current = []
             continue
         current.append(line)
-        if _SENTENCE_END.search(line):
+        if _SENTENCE_END.search(line) or len(line) < 0.6 * full:
             paragraphs.append(" ".join(current))
             current = []
     if current:
