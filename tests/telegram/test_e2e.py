@@ -12,27 +12,24 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ADMIN, TOKEN, USER, LogCapture, RunningBot, make_settings, running_bot
 from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, parse_telegram_html
 from telegram_fakes import FakeAnswerer, FakeKnowledge
+from telegram_harness import (
+    ADMIN,
+    TOKEN,
+    USER,
+    LogCapture,
+    RunningBot,
+    ask,
+    make_bot_settings,
+    running_bot,
+)
 
 from bot.telegram import texts
 
 pytestmark = pytest.mark.timeout(60)
 
 QUESTION = "Việt Nam đóng góp gì cho ASEAN năm 2024?"
-
-
-def finals(api: FakeBotApi, chat_id: int) -> list[str]:
-    return [m.text for m in api.sent_to(chat_id)]
-
-
-async def ask(api: FakeBotApi, user: int, text: str, expect: int = 1, **kw: object) -> list[str]:
-    before = len(api.sent_to(kw.get("chat_id") or user))  # type: ignore[arg-type]
-    await api.send_text(user, text, **kw)  # type: ignore[arg-type]
-    chat = kw.get("chat_id") or user
-    messages = await api.wait_messages(chat, before + expect)  # type: ignore[arg-type]
-    return [m.text for m in messages[before:]]
 
 
 async def test_start_registers_commands_and_greets_bilingually(bot: RunningBot) -> None:
@@ -178,7 +175,7 @@ async def test_group_questions_only_when_addressed(bot: RunningBot) -> None:
 
 async def test_limits_and_media(api: FakeBotApi, tmp_path: Path) -> None:
     knowledge = FakeKnowledge()
-    settings = make_settings(tmp_path, api, rate_limit_per_minute=2, max_question_chars=50)
+    settings = make_bot_settings(tmp_path, api, rate_limit_per_minute=2, max_question_chars=50)
     async with running_bot(api, settings, FakeAnswerer(knowledge), knowledge):
         [reply] = await ask(api, USER, "x" * 51)
         assert reply == texts.too_long(50)
@@ -335,7 +332,7 @@ async def test_run_command_stops_on_conflict(api: FakeBotApi, tmp_path: Path) ->
         "import sys, logging\n"
         "sys.path.insert(0, sys.argv[1])\n"
         "from bot.telegram import build_application, install_secret_redaction, run_application\n"
-        "from conftest import make_settings\n"
+        "from telegram_harness import make_bot_settings\n"
         "from telegram_fakes import FakeAnswerer, FakeKnowledge\n"
         "from fake_bot_api import FakeBotApi\n"
         "from pathlib import Path\n"
@@ -343,7 +340,7 @@ async def test_run_command_stops_on_conflict(api: FakeBotApi, tmp_path: Path) ->
         "install_secret_redaction([sys.argv[3]])\n"
         "logging.getLogger('httpx').setLevel(logging.INFO)\n"
         "api = FakeBotApi(sys.argv[3]); api.port = int(sys.argv[2])\n"
-        "settings = make_settings(Path(sys.argv[4]), api)\n"
+        "settings = make_bot_settings(Path(sys.argv[4]), api)\n"
         "k = FakeKnowledge()\n"
         "sys.exit(run_application(build_application(settings, FakeAnswerer(k), k), settings))\n"
     )
@@ -374,7 +371,7 @@ async def test_whole_run_log_never_contains_the_token(
 ) -> None:
     knowledge = FakeKnowledge()
     answerer = FakeAnswerer(knowledge)
-    async with running_bot(api, make_settings(tmp_path, api), answerer, knowledge):
+    async with running_bot(api, make_bot_settings(tmp_path, api), answerer, knowledge):
         await ask(api, USER, "/start")
         await ask(api, USER, QUESTION)
         await api.send_document(ADMIN, "x.txt", "Tiêu đề\nNội dung".encode())
