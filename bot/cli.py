@@ -31,13 +31,18 @@ COMMAND_MODULES = (
 )
 
 
-def configure_logging(verbose: bool) -> None:
+# Long-running commands report progress; one-shot ones print only their result and problems.
+CHATTY_COMMANDS = ("run", "ingest", "bench")
+
+
+def configure_logging(verbose: bool, command: str = "") -> None:
     """Log to stderr; keep httpx quiet because its request lines carry the bot token."""
+    level = logging.INFO if command in CHATTY_COMMANDS else logging.WARNING
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
+        level=logging.DEBUG if verbose else level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3"):
+    for noisy in ("httpx", "httpcore", "chromadb", "sentence_transformers", "urllib3", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -61,9 +66,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     parser = build_parser()
     args = parser.parse_args(argv)
-    configure_logging(args.verbose)
+    configure_logging(args.verbose, args.command)
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
