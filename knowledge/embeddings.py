@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,8 +53,9 @@ def resolve_model_path(name: str) -> str:
 class SentenceEmbedder(Embedder):
     """A sentence-transformers model, with the query/passage prompts the model expects."""
 
-    def __init__(self, model: str = DEFAULT_EMBEDDING_MODEL, backend: str = "torch",
-                 batch_size: int = 64) -> None:
+    def __init__(
+        self, model: str = DEFAULT_EMBEDDING_MODEL, backend: str = "torch", batch_size: int = 64
+    ) -> None:
         super().__init__()
         from sentence_transformers import SentenceTransformer
 
@@ -71,6 +73,20 @@ class SentenceEmbedder(Embedder):
         self.name = model
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
+        self._query_lock = threading.Lock()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        # One short query gains nothing from torch's intra-op threads, and on a busy machine a
+        # descheduled peer thread stalls it 10-40x (7 ms → 400 ms seen on 2 shared cores).
+        import torch
+
+        with self._query_lock:
+            threads = torch.get_num_threads()
+            torch.set_num_threads(1)
+            try:
+                return self._encode([text], "query")[0]
+            finally:
+                torch.set_num_threads(threads)
 
     def _encode(self, texts: Sequence[str], kind: str) -> np.ndarray:
         vectors = self._model.encode(

@@ -193,7 +193,7 @@ def _assemble(
     batch = 64
     total = len(fresh)
     for start in range(0, total, batch):
-        texts = [_embedding_text(c) for c in fresh[start : start + batch]]
+        texts = [embedding_text(c) for c in fresh[start : start + batch]]
         parts.append(embedder.embed_passages(texts))
         if progress is not None:
             progress(min(start + batch, total), total)
@@ -202,6 +202,6 @@ def _assemble(
     return chunks, vectors
 
 
-def _embedding_text(chunk: Chunk) -> str:
+def embedding_text(chunk: Chunk) -> str:
     # The title gives a passage its topic, which a chunk from the middle of an article lacks.
     return f"{chunk.meta.title}\n{chunk.text}"
