@@ -158,7 +158,7 @@ def _parse_glossary(lines: str) -> dict[str, tuple[str, ...]]:
 # Vietnamese sentences that answer it. General terms only, never this corpus's answers.
 GLOSSARY = _parse_glossary(_GLOSSARY_LINES)
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][”\"’)]))\s+")
 _DATE = re.compile(
     r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:19|20)\d{2}\b|\b(?:ngày|tháng|năm) \d{1,4}\b",
     re.IGNORECASE,
