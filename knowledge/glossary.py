@@ -76,6 +76,8 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     "take part": ("tham gia",),
     "host": ("chủ nhà", "chủ trì", "tổ chức"),
     "hold": ("tổ chức", "diễn ra"),
+    "take place": ("diễn ra", "tổ chức", "họp tại"),
+    "happen": ("diễn ra",),
     "held": ("tổ chức", "diễn ra"),
     "organise": ("tổ chức",),
     "organize": ("tổ chức",),
