@@ -102,9 +102,19 @@ async def running_bot(
 
 
 async def ask(api: FakeBotApi, user: int, text: str, expect: int = 1, **kw: Any) -> list[str]:
-    """Send a text and return the texts of the next `expect` messages in that chat."""
+    """Send a text and return the texts of the next `expect` messages in that chat.
+
+    Waits until no message is still a streaming draft (drafts end with " …").
+    """
     chat = kw.get("chat_id") or user
     before = len(api.sent_to(chat))
     await api.send_text(user, text, **kw)
-    messages = await api.wait_messages(chat, before + expect)
-    return [m.text for m in messages[before:]]
+    await api.wait_messages(chat, before + expect, timeout=60)
+    messages = await api.wait_for(
+        lambda: (
+            [m for m in api.sent_to(chat)[before:] if m.text.endswith(" …")] == []
+            and api.sent_to(chat)[before:]
+        ),
+        timeout=60,
+    )
+    return [m.text for m in messages]
