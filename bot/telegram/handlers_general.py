@@ -68,8 +68,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         if not services.conflict:
             services.conflict = True
             _LOGGER.error(CONFLICT_MESSAGE)
-            stop = services.on_conflict or type(context.application).stop_running
-            stop(context.application)
+            if services.on_conflict is not None:
+                services.on_conflict(context.application)
+            else:
+                context.application.stop_running()
         return
     _LOGGER.error("Error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_chat is not None:

@@ -86,7 +86,8 @@ class CitationStore:
     def get(self, chat_id: int, answer_id: int, n: int) -> Citation | None:
         """Citation `[n]` of an answer in this chat, or None when it is gone or unknown."""
         with self._lock:
-            citations = self._chats.get(chat_id, {}).get(answer_id, ())
+            answers = self._chats.get(chat_id)
+            citations = answers.get(answer_id, ()) if answers is not None else ()
         return next((c for c in citations if c.n == n), None)
 
 
