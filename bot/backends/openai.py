@@ -28,7 +28,7 @@ class OpenAIBackend(ChatModelBackend):
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
             temperature=settings.llm_temperature,
-            max_tokens=settings.llm_max_tokens,
+            max_completion_tokens=settings.llm_max_tokens,
             streaming=True,
             # Local servers (vLLM, llama.cpp) speak chat completions, not the Responses API.
             use_responses_api=False,
