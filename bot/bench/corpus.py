@@ -16,6 +16,7 @@ from knowledge.articles import article_files, load_article
 from knowledge.chunking import split_sentences
 
 SEEDS = Path(__file__).resolve().parents[2] / "seeds"
+MIN_BODY_CHARS = 300
 OUTLETS = ("Báo Quốc tế", "VnExpress", "Nhân Dân", "Tuổi Trẻ", "Thanh Niên")
 
 
@@ -41,7 +42,12 @@ class SyntheticCorpus:
     def article(self, index: int) -> tuple[str, list[str]]:
         """Title and sentences of article `index` (independent of how many are generated)."""
         rng = random.Random(f"{self.seed}:{index}")
-        body = rng.sample(self.sentences, self.sentences_per_article)
+        body = rng.sample(self.sentences, self.sentences_per_article + 3)
+        # Enough text to pass the article filter: add sentences while the body is short.
+        count = self.sentences_per_article
+        while count < len(body) and sum(len(s) for s in body[:count]) < MIN_BODY_CHARS:
+            count += 1
+        body = body[:count]
         title = f"{body[0][:60].rstrip(' ,.')} ({index})"
         return title, body
 
