@@ -4,8 +4,10 @@
     answer = answerer.answer("ESCAP được thành lập năm nào?", history=[...], on_token=print)
 
 The Telegram layer calls `answer` in a worker thread; `on_token` receives each new piece of
-text (a delta) while a model writes. The returned `Answer.text` is authoritative: it has checked
-citations, and it replaces whatever was streamed (a declined or fallen-back answer differs).
+text (a delta, never the text so far) while a model writes; a backend that does not stream
+(extractive) delivers its checked answer as one piece. The returned `Answer.text` is
+authoritative: it has checked citations and replaces whatever was streamed (a declined answer,
+a fallback after a failed model, or renumbered citations differ from the stream).
 """
 
 from __future__ import annotations
@@ -154,6 +156,8 @@ class Answerer:
         if checked.uncited:
             flags.append("uncited")
             notice = notice or UNCITED[lang]
+        if on_token is not None and not backend.streams:
+            on_token(checked.text)  # one piece, already with the final citation numbers
         timings["total"] = _ms(started)
         return Answer(
             question=question,
@@ -193,7 +197,8 @@ class Answerer:
         notice = MODEL_UNREACHABLE[lang]
         if model_ok:
             try:
-                text = self.backend.generate(question, passages, lang, on_token, focus)
+                stream = on_token if self.backend.streams else None
+                text = self.backend.generate(question, passages, lang, stream, focus)
             except BackendError as error:
                 log.warning(
                     "%s backend failed; answering extractively: %s", self.backend.name, error
@@ -203,7 +208,7 @@ class Answerer:
                     return text, self.backend, ""
                 log.warning("%s answer obeyed text planted in a source", self.backend.name)
                 notice = MODEL_DISCARDED[lang]
-        text = self.fallback.generate(question, passages, lang, on_token, focus)
+        text = self.fallback.generate(question, passages, lang, None, focus)
         return text, self.fallback, notice
 
 

@@ -26,6 +26,9 @@ class AnswerBackend(ABC):
 
     name: ClassVar[str] = "base"
     model: str = ""  # the model's name, for /stats; empty for the extractive backend
+    # Whether `generate` produces text piece by piece. A backend that does not (extractive)
+    # gets no callback; the answerer hands its checked text to `on_token` in one piece.
+    streams: ClassVar[bool] = False
 
     @abstractmethod
     def generate(

@@ -26,6 +26,8 @@ def describe(error: BaseException) -> str:
 class ChatModelBackend(AnswerBackend):
     """An answer backend backed by a LangChain chat model; subclasses build the model."""
 
+    streams = True
+
     def __init__(self, chat_model: BaseChatModel, model: str, max_question_chars: int) -> None:
         """Args:
         chat_model: The configured LangChain chat model (with timeout and retries).

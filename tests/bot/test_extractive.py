@@ -73,7 +73,7 @@ def test_a_planted_instruction_is_never_quoted():
 def test_tokens_are_streamed_once():
     pieces: list[str] = []
     text = ExtractiveBackend().generate("Galaxy là gì?", PASSAGES, "vi", pieces.append)
-    assert pieces == [text]
+    assert pieces == [text]  # called directly, the backend streams its text once
 
 
 def test_language_detection():

@@ -87,3 +87,13 @@ def test_low_relevance_declines_in_the_questions_language(settings):
     answerer = Answerer(settings, knowledge, ExtractiveBackend())
     assert answerer.answer("Thời tiết Hà Nội ngày mai thế nào?").text == DECLINE["vi"]
     assert answerer.answer("What is the weather tomorrow?").text == DECLINE["en"]
+
+
+def test_extractive_answers_reach_on_token_once_with_final_numbers(settings):
+    from answer_fakes import UNOSSC_TEXT
+
+    passages = [make_passage(UNOSSC_TEXT, "004"), make_passage(ESCAP_TEXT, "002")]
+    pieces: list[str] = []
+    answerer = Answerer(settings, FakeKnowledge(passages), ExtractiveBackend())
+    answer = answerer.answer("ESCAP được thành lập năm nào?", on_token=pieces.append)
+    assert pieces == [answer.text] and "[1]" in answer.text
