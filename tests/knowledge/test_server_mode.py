@@ -99,3 +99,19 @@ def test_two_replicas_follow_one_generation(
     finally:
         first.close()
         second.close()
+
+
+def test_health_command_of_the_image(
+    tmp_path: Path, server: ChromaServer, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+):
+    """The Docker HEALTHCHECK runs `diplobot health`: ok once an index is served."""
+    from bot.cli import main
+
+    monkeypatch.setenv("DIPLOBOT_CHROMA_HOST", server.host)
+    monkeypatch.setenv("DIPLOBOT_CHROMA_PORT", str(server.port))
+    monkeypatch.setenv("DIPLOBOT_CHROMA_PATH", str(tmp_path / "index"))
+    monkeypatch.setenv("DIPLOBOT_COLLECTION_PREFIX", "health")
+    assert main(["health"]) == 1  # nothing ingested yet
+    settings = replica(tmp_path, server, SEEDS, "health")
+    KnowledgeBase.open(settings, embedder=embedder).close()
+    assert main(["health"]) == 0
