@@ -136,7 +136,9 @@ async def test_streaming_edits_are_throttled(bot: RunningBot, answerer: FakeAnsw
         if r.method in {"sendMessage", "editMessageText"} and int(r.params["chat_id"]) == USER
     ]
     gaps = [b - a for a, b in itertools.pairwise(times)]
-    assert min(gaps) >= 0.3 * 0.9, gaps
+    # Arrival times at the server jitter under load: bound the rate, and each gap loosely.
+    assert len(times) <= (times[-1] - times[0]) / 0.3 + 2, gaps
+    assert min(gaps) >= 0.3 * 0.5, gaps
 
 
 async def test_streaming_backs_off_on_retry_after(bot: RunningBot, answerer: FakeAnswerer) -> None:
