@@ -86,7 +86,9 @@ class KnowledgeBase:
             if loaded.embedding_model and loaded.embedding_model != self.embedder.name:
                 log.warning(
                     "index %s was built with %s, not %s: run ingest to rebuild it",
-                    name, loaded.embedding_model, self.embedder.name,
+                    name,
+                    loaded.embedding_model,
+                    self.embedder.name,
                 )
             previous, self._generation = self._generation, loaded
             if previous is not None:

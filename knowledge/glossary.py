@@ -265,13 +265,102 @@ _LEXICON: dict[str, tuple[str, ...]] = {
 }
 
 ENGLISH_FUNCTION_WORDS = frozenset(
-    """
-    a an the of in on at to for by with from and or is are was were be been being do does did
-    what which who whom whose when where why how many much this that these those it its their
-    they he she his her has have had will would can could should about into over after before
-    than then there here not no yes please tell me give list name describe explain all any
-    your you my our we i if as so but only also just now every some other
-    """.split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "and",
+        "or",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "when",
+        "where",
+        "why",
+        "how",
+        "many",
+        "much",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+        "their",
+        "they",
+        "he",
+        "she",
+        "his",
+        "her",
+        "has",
+        "have",
+        "had",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "about",
+        "into",
+        "over",
+        "after",
+        "before",
+        "than",
+        "then",
+        "there",
+        "here",
+        "not",
+        "no",
+        "yes",
+        "please",
+        "tell",
+        "me",
+        "give",
+        "list",
+        "name",
+        "describe",
+        "explain",
+        "all",
+        "any",
+        "your",
+        "you",
+        "my",
+        "our",
+        "we",
+        "i",
+        "if",
+        "as",
+        "so",
+        "but",
+        "only",
+        "also",
+        "just",
+        "now",
+        "every",
+        "some",
+        "other",
+    ]
 )
 
 _ENTRIES = {
@@ -285,8 +374,15 @@ def _lemma_candidates(word: str) -> list[str]:
     """The word and crude English lemmas of it (signed → sign, countries → country)."""
     out = [word]
     for suffix, replacement in (
-        ("ies", "y"), ("es", ""), ("s", ""), ("ied", "y"), ("ed", ""), ("ed", "e"),
-        ("ing", ""), ("ing", "e"), ("ment", ""),
+        ("ies", "y"),
+        ("es", ""),
+        ("s", ""),
+        ("ied", "y"),
+        ("ed", ""),
+        ("ed", "e"),
+        ("ing", ""),
+        ("ing", "e"),
+        ("ment", ""),
     ):
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + replacement)
@@ -306,8 +402,8 @@ def is_english(text: str) -> bool:
     Vietnamese letters with marks settle it; otherwise English shows in its function words and
     in words that no Vietnamese syllable spells ("instructions", "established").
     """
-    if any(ord(ch) > 0x2FF for ch in text):
-        return False
+    if any(ord(ch) > 0x7F and ch.isalpha() for ch in text):
+        return False  # a letter with a mark: of the two languages served, only Vietnamese
     raw = re.findall(r"[A-Za-z]+(?:[-'][A-Za-z]+)*", text)
     # Acronyms and names (ESCAP, UNOSSC) say nothing about the language around them.
     tokens = [t.lower() for t in raw if not t.isupper()]
@@ -331,9 +427,7 @@ def english_concepts(text: str) -> list[tuple[str, tuple[str, ...]]]:
         for size in range(min(_MAX_WORDS, len(tokens) - i), 0, -1):
             phrase_words = tokens[i : i + size]
             candidates = (
-                [" ".join(phrase_words)]
-                if size > 1
-                else _lemma_candidates(phrase_words[0])
+                [" ".join(phrase_words)] if size > 1 else _lemma_candidates(phrase_words[0])
             )
             if size > 1:
                 last = _lemma_candidates(phrase_words[-1])

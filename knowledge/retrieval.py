@@ -9,6 +9,8 @@ whatever the rankers return, which is what lets the answer layer decline.
 
 from __future__ import annotations
 
+import itertools
+import re
 import time
 from dataclasses import dataclass
 
@@ -20,15 +22,41 @@ from knowledge.glossary import english_concepts, expand_query, is_english
 from knowledge.lexical import LexicalIndex
 from knowledge.records import Passage, SearchResult
 from knowledge.store import Generation
-from knowledge.text import STOPWORDS, words
+from knowledge.text import STOPWORDS, fold, words
 
 RRF_K = 60
+# Share of coverage in the final order; the rest is the fused rank. Coverage only nudges: the
+# words a question asks with ("vai trò gì") are often not the words the answer uses.
+RERANK_WEIGHT = 0.2
+# A name the corpus never mentions ("NATO", "Nam Cực") is strong evidence that the question is
+# about something else, however many common words it shares.
+UNKNOWN_NAME_FACTOR = 0.4
 # Words that ask rather than say: they are not evidence that a passage answers.
 QUESTION_WORDS = frozenset(
-    """
-    ai gi nao sao bao nhieu may dau khi luc the ngay nam thang hien nay
-    which whom whose much many long
-    """.split()
+    [
+        "ai",
+        "gi",
+        "nao",
+        "sao",
+        "bao",
+        "nhieu",
+        "may",
+        "dau",
+        "khi",
+        "luc",
+        "the",
+        "ngay",
+        "nam",
+        "thang",
+        "hien",
+        "nay",
+        "which",
+        "whom",
+        "whose",
+        "much",
+        "many",
+        "long",
+    ]
 )
 
 
@@ -41,6 +69,7 @@ class RetrievalWeights:
     dense: float = 0.7
 
 
+_NAME_OR_NUMBER = re.compile(r"\b(?:[A-ZĐ][A-ZĐ0-9]+|\d[\d./-]*)\b")
 Concept = tuple[str, ...]  # alternative folded spellings of one term of the question
 
 
@@ -54,17 +83,74 @@ def question_concepts(text: str) -> tuple[list[Concept], list[Concept]]:
         return [alts for _, alts in english_concepts(text)], []
     syllables = words(text)
     skip = STOPWORDS | QUESTION_WORDS
+    # Names and numbers ("ESCAP", "2024") are words on their own, never half of a compound.
+    whole = {fold(t) for t in _NAME_OR_NUMBER.findall(text)}
     unigrams = [(w,) for w in dict.fromkeys(syllables) if w not in skip]
     bigrams = [
         (f"{a} {b}",)
-        for a, b in dict.fromkeys(zip(syllables, syllables[1:], strict=False))
-        if not {a, b} <= skip
+        for a, b in dict.fromkeys(itertools.pairwise(syllables))
+        if not ({a, b} & (skip | whole))
     ]
     return unigrams, bigrams
 
 
-def coverage(concepts: tuple[list[Concept], list[Concept]], passage: str,
-             lexical: LexicalIndex) -> float:
+_TOKEN = re.compile(r"\w+(?:[-./]\w+)*")
+
+
+def question_names(text: str) -> list[str]:
+    """Runs of title-case words ("Nam Cực", "Bùi Thanh Sơn") and acronyms ("NATO") in a question.
+
+    A single capitalised word that opens the question is sentence case, not a name.
+    """
+    names: list[list[str]] = []
+    previous_end = -1
+    for match in _TOKEN.finditer(text):
+        token = match.group(0)
+        if not token[0].isupper():
+            previous_end = -1
+            continue
+        gap = text[previous_end : match.start()] if previous_end >= 0 else ""
+        # Title-case words run together ("Bùi Thanh Sơn"); an acronym stands alone ("UNIDO").
+        joins = not token.isupper() and not names[-1][-1].isupper() if names else False
+        if previous_end >= 0 and gap.strip() == "" and joins:
+            names[-1].append(token)
+        else:
+            names.append([token])
+        previous_end = match.end()
+    first = _TOKEN.search(text)
+    return [
+        " ".join(run)
+        for run in names
+        if len(run) > 1 or run[0].isupper() or not (first and run[0] == first.group(0))
+    ]
+
+
+def unknown_names(text: str, lexical: LexicalIndex) -> list[str]:
+    """Names in the question that no passage of the corpus holds."""
+    english = is_english(text)
+    # Capitalised words of a lexicon phrase ("Statement of Intent") are not names.
+    phrases = " | ".join(key for key, _ in english_concepts(text) if " " in key) if english else ""
+    unknown = []
+    for name in question_names(text):
+        if english and fold(name) in phrases:
+            continue
+        # An English name counts as known in any of its Vietnamese forms ("Vietnam").
+        spellings = [name]
+        if english:
+            spellings += [alt for _, alts in english_concepts(name) for alt in alts]
+        if not any(_known(words(spelling), lexical) for spelling in spellings):
+            unknown.append(name)
+    return unknown
+
+
+def _known(parts: list[str], lexical: LexicalIndex) -> bool:
+    tokens = [f"{a}_{b}" for a, b in itertools.pairwise(parts)] or parts
+    return bool(tokens) and all(lexical.knows(token) for token in tokens)
+
+
+def coverage(
+    concepts: tuple[list[Concept], list[Concept]], passage: str, lexical: LexicalIndex
+) -> float:
     """IDF-weighted share of the question's terms that the passage contains (0..1).
 
     Single words and word pairs count half each: a pair ("thời tiết") is evidence that a
@@ -74,15 +160,14 @@ def coverage(concepts: tuple[list[Concept], list[Concept]], passage: str,
 
     def weight(concept: Concept) -> float:
         # The spelling the corpus uses most decides how telling a term is.
-        return min(
-            sum(lexical.idf(w) for w in alt.split()) / len(alt.split()) for alt in concept
-        )
+        return min(sum(lexical.idf(w) for w in alt.split()) / len(alt.split()) for alt in concept)
 
     def share(concepts: list[Concept]) -> float:
         weights = [weight(c) for c in concepts]
         total = sum(weights)
         found = sum(
-            w for c, w in zip(concepts, weights, strict=True)
+            w
+            for c, w in zip(concepts, weights, strict=True)
             if any(f" {alt} " in text for alt in c)
         )
         return found / total if total else 0.0
@@ -151,7 +236,10 @@ def hybrid_search(
         row: coverage(concepts, generation.chunks[row].text, generation.lexical) for row in pool
     }
     top_fused = max(fused[row] for row in pool) if pool else 1.0
-    final = {row: 0.5 * fused[row] / top_fused + 0.5 * covered[row] for row in pool}
+    final = {
+        row: (1 - RERANK_WEIGHT) * fused[row] / top_fused + RERANK_WEIGHT * covered[row]
+        for row in pool
+    }
     passages = [
         Passage(
             chunk=generation.chunks[row],
@@ -163,4 +251,6 @@ def hybrid_search(
         for row in sorted(pool, key=lambda row: -final[row])[:k]
     ]
     relevance = max((p.relevance for p in passages), default=0.0)
+    if unknown_names(query, generation.lexical):
+        relevance *= UNKNOWN_NAME_FACTOR
     return SearchResult(query=query, passages=passages, relevance=relevance, timings_ms=timings)

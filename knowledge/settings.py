@@ -1,4 +1,4 @@
-"""Settings of the knowledge base: where articles live, how they are chunked, embedded and searched."""
+"""Settings of the knowledge base: where articles live, how they are chunked, embedded, searched."""
 
 from __future__ import annotations
 

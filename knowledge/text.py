@@ -8,6 +8,7 @@ without a word segmenter.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
@@ -18,12 +19,83 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 # Function words that carry no topic, folded; kept short so that questions like
 # "ai", "khi nào" still keep their content words.
 STOPWORDS = frozenset(
-    """
-    va la cua co cac nhung mot duoc trong cho voi den tu tai ve nay do thi ma
-    nhu khi da se dang bi boi theo vao ra len cung con nen neu hay hoac rat
-    the and or of the a an in on at to for by with from is are was were be been
-    what which who whom when where why how does did do this that these those it its
-    """.split()
+    [
+        "va",
+        "la",
+        "cua",
+        "co",
+        "cac",
+        "nhung",
+        "mot",
+        "duoc",
+        "trong",
+        "cho",
+        "voi",
+        "den",
+        "tu",
+        "tai",
+        "ve",
+        "nay",
+        "do",
+        "thi",
+        "ma",
+        "nhu",
+        "khi",
+        "da",
+        "se",
+        "dang",
+        "bi",
+        "boi",
+        "theo",
+        "vao",
+        "ra",
+        "len",
+        "cung",
+        "con",
+        "nen",
+        "neu",
+        "hay",
+        "hoac",
+        "rat",
+        "the",
+        "and",
+        "or",
+        "of",
+        "the",
+        "a",
+        "an",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "by",
+        "with",
+        "from",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "what",
+        "which",
+        "who",
+        "whom",
+        "when",
+        "where",
+        "why",
+        "how",
+        "does",
+        "did",
+        "do",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "its",
+    ]
 )
 
 
@@ -52,7 +124,7 @@ def lexical_tokens(text: str) -> list[str]:
     tokens = [w for w in syllables if w not in STOPWORDS]
     # "20/3/2019" also yields "20", "3", "2019" so that "20/3" and "năm 2019" meet it.
     tokens.extend(part for w in syllables if not w.isalnum() for part in _PARTS.split(w) if part)
-    tokens.extend(f"{a}_{b}" for a, b in zip(syllables, syllables[1:], strict=False))
+    tokens.extend(f"{a}_{b}" for a, b in itertools.pairwise(syllables))
     return tokens
 
 

@@ -16,9 +16,11 @@ BODY = (
 
 def minimal_pdf(lines: list[str]) -> bytes:
     """A one-page PDF with Helvetica text lines (ASCII), written by hand."""
-    content = "BT /F1 11 Tf 50 780 Td 14 TL " + " ".join(
-        "(" + line.replace("(", r"\(").replace(")", r"\)") + ") '" for line in lines
-    ) + " ET"
+    content = (
+        "BT /F1 11 Tf 50 780 Td 14 TL "
+        + " ".join("(" + line.replace("(", r"\(").replace(")", r"\)") + ") '" for line in lines)
+        + " ET"
+    )
     objects = [
         "<< /Type /Catalog /Pages 2 0 R >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -35,7 +37,9 @@ def minimal_pdf(lines: list[str]) -> bytes:
     xref = len(out)
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += "".join(f"{offset:010d} 00000 n \n" for offset in offsets).encode()
-    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return out
 
 
@@ -48,7 +52,9 @@ def test_txt_article_with_sidecar_metadata(tmp_path):
     assert article.meta.doc_id == "arf"
     assert article.meta.title == "Việt Nam dự ARF 31"
     assert (article.meta.outlet, article.meta.date, article.meta.url) == (
-        "VOV", "2024-07-27", "https://vov.vn/arf",
+        "VOV",
+        "2024-07-27",
+        "https://vov.vn/arf",
     )
     assert "27 nước thành viên" in article.text
     assert article.content_hash
@@ -64,7 +70,8 @@ def test_html_article_body_extracted_without_navigation():
     html = f"""<html><head><title>Việt Nam dự ARF 31</title></head><body>
     <nav><a href="/">Trang chủ</a> <a href="/tg">Thế giới</a></nav>
     <article><h1>Việt Nam dự ARF 31</h1><p>{BODY}</p><p>{BODY.replace("27/7", "28/7")}</p></article>
-    <aside><h3>Tin liên quan</h3><ul><li><a href="/x">Giá vàng hôm nay tăng mạnh</a></li></ul></aside>
+    <aside><h3>Tin liên quan</h3>
+    <ul><li><a href="/x">Giá vàng hôm nay tăng mạnh</a></li></ul></aside>
     <footer>Bản quyền thuộc về tòa soạn</footer></body></html>"""
     article = parse_article("arf.html", html.encode("utf-8"))
     assert "27 nước thành viên" in article.text

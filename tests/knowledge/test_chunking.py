@@ -1,3 +1,5 @@
+import itertools
+
 from knowledge.chunking import chunk_article, chunk_id, split_sentences
 from knowledge.records import Article, ArticleMeta
 
@@ -7,7 +9,10 @@ def article(text: str) -> Article:
 
 
 def test_sentences_split_after_marks_but_not_after_abbreviations():
-    text = "Ông A đến TP. Hồ Chí Minh ngày 3/5. Sau đó, ông về Hà Nội! Có 1.000 người dự. “Đây là dịp tốt” ông nói."
+    text = (
+        "Ông A đến TP. Hồ Chí Minh ngày 3/5. Sau đó, ông về Hà Nội! Có 1.000 người dự. "
+        "“Đây là dịp tốt” ông nói."
+    )
     assert split_sentences(text) == [
         "Ông A đến TP. Hồ Chí Minh ngày 3/5.",
         "Sau đó, ông về Hà Nội!",
@@ -29,7 +34,7 @@ def test_long_text_splits_between_sentences_with_one_sentence_of_overlap():
     for chunk in chunks:
         assert len(chunk.text) <= 300
         assert chunk.text.endswith(".")  # never cut inside a sentence
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         last_sentence = split_sentences(before.text)[-1]
         assert after.text.startswith(last_sentence)
     assert [c.position for c in chunks] == list(range(len(chunks)))

@@ -53,8 +53,10 @@ def test_changed_article_replaces_its_chunks_only(kb: KnowledgeBase):
     report = kb.sync()
     assert report.updated == ["003_c8451befbca57b5d"] and len(report.unchanged) == 4
     embedded_now = kb.embedder.passages_embedded - before
-    assert embedded_now == report.embedded == len(
-        kb.generation.articles["003_c8451befbca57b5d"]["chunk_ids"]
+    assert (
+        embedded_now
+        == report.embedded
+        == len(kb.generation.articles["003_c8451befbca57b5d"]["chunk_ids"])
     )
     texts = " ".join(p.text for p in kb.search("sáng kiến ScaleUp UNIDO").passages)
     assert "ScaleUp" in texts and "ScaleX" not in texts

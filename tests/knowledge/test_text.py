@@ -13,7 +13,9 @@ def test_normalize_composes_decomposed_vietnamese():
 
 
 def test_tokens_with_and_without_tone_marks_are_the_same():
-    assert lexical_tokens("Việt Nam đã cử chuyên gia") == lexical_tokens("Viet Nam da cu chuyen gia")
+    assert lexical_tokens("Việt Nam đã cử chuyên gia") == lexical_tokens(
+        "Viet Nam da cu chuyen gia"
+    )
 
 
 def test_tokens_carry_syllable_bigrams_and_date_parts():
@@ -23,4 +25,10 @@ def test_tokens_carry_syllable_bigrams_and_date_parts():
 
 
 def test_content_words_drop_function_words():
-    assert content_words("Việt Nam và các nước của khu vực") == ["viet", "nam", "nuoc", "khu", "vuc"]
+    assert content_words("Việt Nam và các nước của khu vực") == [
+        "viet",
+        "nam",
+        "nuoc",
+        "khu",
+        "vuc",
+    ]
