@@ -18,8 +18,14 @@ CASES = [
     (
         "000_1edd030f7ec0b719",
         ["khoảng hơn 100 đoàn đại biểu", "Phát biểu tại Phiên toàn thể ngày 20/3/2019"],
-        ["Có thể bạn quan tâm", "Tin khác", "Tin mới 30/12/2025", "Ảnh: B.N.G",
-         "Khai trương Báo Nhân Dân", "Tiếp tục thúc đẩy quan hệ song phương giữa Việt Nam và Ai Cập"],
+        [
+            "Có thể bạn quan tâm",
+            "Tin khác",
+            "Tin mới 30/12/2025",
+            "Ảnh: B.N.G",
+            "Khai trương Báo Nhân Dân",
+            "Tiếp tục thúc đẩy quan hệ song phương giữa Việt Nam và Ai Cập",
+        ],
     ),
     (
         "001_2ae7da9abcac9c8e",
@@ -28,9 +34,23 @@ CASES = [
     ),
     (
         "002_886e4fd56b968efe",
-        ["Thành lập từ năm 1947", "Trung tâm phát triển Kinh tế-Xã hội", "53 thành viên chính thức"],
-        ["xổ số", "Vietlott", "Đọc thêm", "Bài viết cùng chủ đề", "Theo dõi Baoquocte.vn",
-         "Ảnh: Tuấn Anh", "ngoại giao vaccine", "Bộ trưởng Ngoại giao Lào", "Monash", "Phiên bản di động"],
+        [
+            "Thành lập từ năm 1947",
+            "Trung tâm phát triển Kinh tế-Xã hội",
+            "53 thành viên chính thức",
+        ],
+        [
+            "xổ số",
+            "Vietlott",
+            "Đọc thêm",
+            "Bài viết cùng chủ đề",
+            "Theo dõi Baoquocte.vn",
+            "Ảnh: Tuấn Anh",
+            "ngoại giao vaccine",
+            "Bộ trưởng Ngoại giao Lào",
+            "Monash",
+            "Phiên bản di động",
+        ],
     ),
     (
         "003_c8451befbca57b5d",
