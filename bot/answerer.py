@@ -29,6 +29,7 @@ from bot.language import (
     MODEL_DISCARDED,
     MODEL_UNREACHABLE,
     OUT_OF_ROLE,
+    STORE_UNAVAILABLE,
     TOO_LONG,
     UNCITED,
     Lang,
@@ -36,6 +37,7 @@ from bot.language import (
 )
 from bot.prompts import NOT_IN_SOURCES
 from bot.settings import Settings
+from knowledge.errors import KnowledgeError
 from knowledge.records import Passage, SearchResult
 
 log = logging.getLogger(__name__)
@@ -126,7 +128,11 @@ class Answerer:
         timings["rewrite"] = _ms(step)
 
         step = time.perf_counter()
-        result = self.knowledge.search(standalone, self.settings.top_k)
+        try:
+            result = self.knowledge.search(standalone, self.settings.top_k)
+        except KnowledgeError as error:  # e.g. the Chroma server is down: say so, keep running
+            log.warning("retrieval failed: %s", error)
+            return reply(STORE_UNAVAILABLE[lang].format(error=error), "store_unavailable")
         timings["retrieval"] = _ms(step)
         passages = list(result.passages)
         if not passages or result.relevance < self.settings.relevance_threshold:

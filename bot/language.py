@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
-from knowledge.text import fold
+from knowledge.glossary import is_english
 
 Lang = Literal["vi", "en"]
-
-# Letters that only Vietnamese uses among the two languages we serve.
-_VI_LETTERS = re.compile(r"[àáạảãâầấậẩẫăằắặẳẵèéẹẻẽêềếệểễìíịỉĩòóọỏõôồốộổỗơờớợởỡùúụủũưừứựửữỳýỵỷỹđ]")
-_WORD = re.compile(r"[a-z]+")
-
-# Frequent syllables of Vietnamese typed without tone marks, and frequent English words: people
-# who type on phones often drop the marks, and such a question must still count as Vietnamese.
-_VI_TONELESS = frozenset(
-    """
-    ai gi nao bao nhieu khi la cua va cac nhung mot duoc trong cho voi ve nay do thi da se
-    dang co khong ngay nam thang hoi nghi viet hop tac nuoc quoc te phat trien to chuc lan
-    thu ket thuc vao nguoi ong ba chu tich bo truong giam doc sao the nhu tai den tu ra len
-    cung
-    """.split()  # noqa: SIM905
-)
-_EN_WORDS = frozenset(
-    """
-    the a an of in on at to for by with from is are was were be been what which who whom
-    when where why how does did do this that it its and or many much about has have had can
-    will
-    """.split()  # noqa: SIM905
-)
 
 
 def detect_language(text: str) -> Lang:
@@ -42,12 +19,8 @@ def detect_language(text: str) -> Lang:
         "vi" when the text has Vietnamese letters or reads as Vietnamese typed without tone
         marks, else "en".
     """
-    if _VI_LETTERS.search(text.lower()):
-        return "vi"
-    words = _WORD.findall(fold(text))
-    vi = sum(word in _VI_TONELESS for word in words)
-    en = sum(word in _EN_WORDS for word in words)
-    return "vi" if vi > en else "en"
+    # One detector for the whole pipeline: retrieval expands English questions the same way.
+    return "en" if is_english(text) else "vi"
 
 
 DECLINE = {
@@ -65,6 +38,10 @@ EMPTY_QUESTION = {
 TOO_LONG = {
     "vi": "Câu hỏi quá dài (tối đa {limit} ký tự). Hãy hỏi ngắn gọn hơn.",
     "en": "The question is too long (at most {limit} characters). Please shorten it.",
+}
+STORE_UNAVAILABLE = {
+    "vi": "⚠️ Kho tri thức tạm thời không truy cập được ({error}). Vui lòng thử lại sau ít phút.",
+    "en": "⚠️ The knowledge base is unavailable right now ({error}). Please try again shortly.",
 }
 MODEL_UNREACHABLE = {
     "vi": "⚠️ Không kết nối được mô hình ngôn ngữ; đây là câu trả lời trích dẫn nguyên văn.",

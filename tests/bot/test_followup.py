@@ -97,3 +97,19 @@ def test_extractive_answers_reach_on_token_once_with_final_numbers(settings):
     answerer = Answerer(settings, FakeKnowledge(passages), ExtractiveBackend())
     answer = answerer.answer("ESCAP được thành lập năm nào?", on_token=pieces.append)
     assert pieces == [answer.text] and "[1]" in answer.text
+
+
+def test_an_unreachable_store_gives_a_clear_reply_not_an_exception():
+    from bot.answerer import Answerer
+    from bot.backends import ExtractiveBackend
+    from bot.settings import Settings
+    from knowledge.errors import StoreUnavailable
+
+    class DownKnowledge:
+        def search(self, query, k=None):
+            raise StoreUnavailable("the Chroma server at 127.0.0.1:1 is unreachable")
+
+    answerer = Answerer(Settings(_env_file=None), DownKnowledge(), ExtractiveBackend())
+    answer = answerer.answer("ESCAP được thành lập năm nào?")
+    assert not answer.answered and answer.flags == ["store_unavailable"]
+    assert "127.0.0.1:1 is unreachable" in answer.text and "Traceback" not in answer.text
