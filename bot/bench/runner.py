@@ -233,23 +233,29 @@ def cold_start(settings: Settings, question: str) -> tuple[float, float, str]:
         "DIPLOBOT_LLM_BACKEND": "extractive",
         "DIPLOBOT_EMBEDDING_BACKEND": settings.embedding_backend,
     }
-    # What `diplobot run` does before it can answer: settings, index, model, answerer.
+    # What `diplobot run` does before it can answer: settings, index, model, answerer. The
+    # child reports its own peak (VmHWM): wait4's ru_maxrss would carry the parent's peak
+    # over fork and exec.
     script = (
         "import sys; from bot.settings import Settings; from knowledge import KnowledgeBase; "
         "from bot.answerer import build_answerer; s = Settings(); "
         "kb = KnowledgeBase.open(s, auto_ingest=False); "
-        "print(build_answerer(s, kb).answer(sys.argv[1]).text[:200])"
+        "print(build_answerer(s, kb).answer(sys.argv[1]).text[:200].replace(chr(10), ' ')); "
+        "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
     )
-    command = [sys.executable, "-c", script, question]
     started = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(process.pid, 0)
+    done = subprocess.run(
+        [sys.executable, "-c", script, question],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    output = process.stdout.read().decode() if process.stdout else ""
-    if process.returncode != 0 or not output.strip():
-        raise RuntimeError(f"cold start failed (exit {process.returncode})")
-    return seconds, usage.ru_maxrss / 1024, "python -c '<open index, build answerer, answer>'"
+    lines = done.stdout.strip().splitlines()
+    if done.returncode != 0 or len(lines) < 2:
+        raise RuntimeError(f"cold start failed (exit {done.returncode}): {done.stderr[-500:]}")
+    return seconds, int(lines[-1]) / 1024, "python -c '<open index, build answerer, answer>'"
 
 
 def run_bench(
@@ -382,16 +388,30 @@ def render_table(figures: BenchFigures) -> str:
                 mark(tier.answer_p95_ms <= TARGETS["answer_p95_ms"]) if check else "",
             )
         )
+        rows.append(
+            (
+                f"peak RSS after the {tier.chunks:,}-chunk tier (bench process)",
+                f"{tier.peak_rss_mb:,.0f} MB",
+                "",
+                "",
+            )
+        )
     rows += [
         (
-            "peak RSS (bench process)",
+            "peak RSS, bench process (ingests, builds every tier)",
             f"{figures.peak_rss_mb:,.0f} MB",
             "≤ 2 GB",
             mark(figures.peak_rss_mb <= TARGETS["peak_rss_mb"]),
         ),
         (
+            f"peak RSS, a bot process serving {figures.tiers[-1].chunks:,} chunks",
+            f"{figures.cold_start_rss_mb:,.0f} MB",
+            "≤ 2 GB",
+            mark(figures.cold_start_rss_mb <= TARGETS["peak_rss_mb"]),
+        ),
+        (
             f"cold start to first answer ({figures.tiers[-1].chunks:,} chunks)",
-            f"{figures.cold_start_s:.1f} s, {figures.cold_start_rss_mb:,.0f} MB RSS",
+            f"{figures.cold_start_s:.1f} s",
             "≤ 15 s",
             mark(figures.cold_start_s <= TARGETS["cold_start_s"]),
         ),
