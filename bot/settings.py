@@ -9,7 +9,6 @@ import json
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-
 from pydantic_settings import NoDecode
 
 from knowledge.settings import KnowledgeSettings

@@ -33,30 +33,10 @@ RERANK_WEIGHT = 0.2
 UNKNOWN_NAME_FACTOR = 0.4
 # Words that ask rather than say: they are not evidence that a passage answers.
 QUESTION_WORDS = frozenset(
-    [
-        "ai",
-        "gi",
-        "nao",
-        "sao",
-        "bao",
-        "nhieu",
-        "may",
-        "dau",
-        "khi",
-        "luc",
-        "the",
-        "ngay",
-        "nam",
-        "thang",
-        "hien",
-        "nay",
-        "which",
-        "whom",
-        "whose",
-        "much",
-        "many",
-        "long",
-    ]
+    """
+    ai gi nao sao bao nhieu may dau khi luc the ngay nam thang hien nay which whom whose
+    much many long
+    """.split()
 )
 
 

@@ -14,8 +14,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from knowledge import KnowledgeBase, KnowledgeSettings  # noqa: E402
-from knowledge.embeddings import Embedder, build_embedder  # noqa: E402
+from knowledge import KnowledgeBase, KnowledgeSettings
+from knowledge.embeddings import Embedder, build_embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
@@ -26,9 +26,9 @@ _real_connect = socket.socket.connect
 
 def _loopback_only(self: socket.socket, address: object) -> object:
     host = address[0] if isinstance(address, tuple) else address
-    if isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0"):
-        if self.family in (socket.AF_INET, socket.AF_INET6):
-            raise ConnectionRefusedError(f"tests may not reach the network ({host})")
+    remote = isinstance(host, str) and host not in ("127.0.0.1", "::1", "localhost", "0.0.0.0")
+    if remote and self.family in (socket.AF_INET, socket.AF_INET6):
+        raise ConnectionRefusedError(f"tests may not reach the network ({host})")
     return _real_connect(self, address)  # type: ignore[arg-type]
 
 
@@ -58,7 +58,9 @@ def make_settings(tmp: Path, **overrides: object) -> KnowledgeSettings:
 
 
 @pytest.fixture(scope="session")
-def seed_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Iterator[KnowledgeBase]:
+def seed_kb(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder
+) -> Iterator[KnowledgeBase]:
     """A real index of the five seed articles (real encoder, embedded Chroma), shared read-only.
 
     Tests that change knowledge build their own with `make_settings`.

@@ -27,7 +27,7 @@ _QUESTION_WORDS = frozenset(
     """
     ai gi nao bao nhieu gio sao vay khong chua hien nhu the thi nhung cac mot la many much
     tell me please give list name
-    """.split()  # noqa: SIM905
+    """.split()
 )
 
 _GLOSSARY_LINES = """

@@ -90,7 +90,9 @@ def run_search(args: argparse.Namespace) -> int:
                             "score": round(p.score, 6),
                             "relevance": round(p.relevance, 4),
                             "dense": None if p.dense_score is None else round(p.dense_score, 4),
-                            "lexical": None if p.lexical_score is None else round(p.lexical_score, 4),
+                            "lexical": None
+                            if p.lexical_score is None
+                            else round(p.lexical_score, 4),
                             "text": p.text,
                         }
                         for rank, p in enumerate(result.passages, 1)
@@ -105,7 +107,8 @@ def run_search(args: argparse.Namespace) -> int:
     search_ms = sum(result.timings_ms.values())
     print(
         f"relevance {result.relevance:.2f} ({verdict}, threshold "
-        f"{settings.relevance_threshold}); search {search_ms:.0f} ms, with loading {total_ms:.0f} ms"
+        f"{settings.relevance_threshold}); search {search_ms:.0f} ms, "
+        f"with loading {total_ms:.0f} ms"
     )
     for rank, p in enumerate(result.passages, 1):
         meta = p.chunk.meta
