@@ -18,7 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.answerer import build_answerer
 from bot.bench.corpus import SyntheticCorpus, seed_sentences, write_articles
+from bot.settings import Settings
 from knowledge import KnowledgeBase, KnowledgeError, StoreUnavailable
 from knowledge.embeddings import HashingEmbedder
 from tests.chroma_server import running_server
@@ -26,11 +28,13 @@ from tests.conftest import ROOT, SEEDS, make_settings
 
 QUERIES = ["hợp tác Nam - Nam", "Liên hợp quốc", "phát triển bền vững", "Bộ Ngoại giao Việt Nam"]
 MODEL = "hashing-256"
+QUESTION = "Việt Nam ủng hộ hợp tác Nam - Nam như thế nào?"
 
 # A separate process: open the index (ingesting in "ingest" modes), print what it serves.
 # "ingest-slow" pauses after each batch written to Chroma, so that the test can kill it there.
 CHILD = r"""
 import json, sys, time
+from bot.settings import Settings
 from knowledge import KnowledgeBase, KnowledgeSettings
 from knowledge.store import GenerationStore
 
@@ -130,6 +134,7 @@ def test_chroma_server_down_gives_a_clear_error_then_recovers(tmp_path: Path):
     with running_server(tmp_path / "chroma") as server:
         settings = make_settings(tmp_path, chroma_host=server.host, chroma_port=server.port)
         knowledge = KnowledgeBase.open(settings, embedder=HashingEmbedder())
+        answerer = build_answerer(Settings(**settings.model_dump()), knowledge)
         try:
             before = [p.chunk.chunk_id for p in knowledge.search(QUERIES[0]).passages]
             assert before
@@ -140,11 +145,15 @@ def test_chroma_server_down_gives_a_clear_error_then_recovers(tmp_path: Path):
             message = str(error.value)
             assert "try again" in message and "Error" not in message and "http" not in message
             assert knowledge.health()["ok"] is False
+            reply = answerer.answer(QUESTION)  # what the user reads
+            assert not reply.answered and reply.flags == ["store_unavailable"]
+            assert "thử lại" in reply.text and "Traceback" not in reply.text
 
             server.start()
             after = [p.chunk.chunk_id for p in knowledge.search(QUERIES[0]).passages]
             assert after == before
             assert knowledge.health()["ok"] is True
+            assert answerer.answer(QUESTION).flags != ["store_unavailable"]
         finally:
             knowledge.close()
 
