@@ -117,7 +117,7 @@ class GenerationStore:
         if self._http_client is None:
             try:
                 self._http_client = chromadb.HttpClient(
-                    host=self.host, port=self.port, settings=_chroma_settings()
+                    host=str(self.host), port=self.port, settings=_chroma_settings()
                 )
             except Exception as error:  # chromadb raises plain exceptions for connection errors
                 raise StoreUnavailable(

@@ -286,7 +286,7 @@ def run_bench(
 
     say(f"ingest of {ingest_articles} synthetic articles with the real encoder…")
     knowledge = measure_ingest(embedder, workdir / "ingest", ingest_articles, backend, figures)
-    largest = knowledge.settings
+    largest = bench_settings(workdir / "ingest", backend)
     retrieval, answers = time_queries(knowledge, query_set)
     knowledge.close()
     figures.tiers.append(tier_figures(figures.ingest_chunks, "real", 0.0, retrieval, answers))
