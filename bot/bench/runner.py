@@ -70,7 +70,6 @@ class BenchFigures:
     cold_start_command: str = ""
     dev_context_recall: str = ""
     peak_rss_mb: float = 0.0
-    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -238,15 +237,12 @@ def cold_start(settings: Settings, question: str) -> tuple[float, float, str]:
         "DIPLOBOT_LLM_BACKEND": "extractive",
         "DIPLOBOT_EMBEDDING_BACKEND": settings.embedding_backend,
     }
-    # What `diplobot run` does before it can answer: settings, index, model, answerer. The
-    # child reports its own peak (VmHWM): wait4's ru_maxrss would carry the parent's peak
-    # over fork and exec.
+    # `diplobot ask` in a fresh process. The child reports its own peak (VmHWM on stderr):
+    # wait4's ru_maxrss would carry the parent's peak over fork and exec.
     script = (
-        "import sys; from bot.settings import Settings; from knowledge import KnowledgeBase; "
-        "from bot.answerer import build_answerer; s = Settings(); "
-        "kb = KnowledgeBase.open(s, auto_ingest=False); "
-        "print(build_answerer(s, kb).answer(sys.argv[1]).text[:200].replace(chr(10), ' ')); "
-        "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1])"
+        "import sys; from bot.cli import main; code = main(['ask', sys.argv[1]]); "
+        "print([l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1], "
+        "file=sys.stderr); sys.exit(code)"
     )
     started = time.perf_counter()
     done = subprocess.run(
@@ -257,10 +253,10 @@ def cold_start(settings: Settings, question: str) -> tuple[float, float, str]:
         timeout=300,
     )
     seconds = time.perf_counter() - started
-    lines = done.stdout.strip().splitlines()
-    if done.returncode != 0 or len(lines) < 2:
+    peak_kb = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    if done.returncode != 0 or not done.stdout.strip() or not peak_kb.isdigit():
         raise RuntimeError(f"cold start failed (exit {done.returncode}): {done.stderr[-500:]}")
-    return seconds, int(lines[-1]) / 1024, "python -c '<open index, build answerer, answer>'"
+    return seconds, int(peak_kb) / 1024, "diplobot ask (bot.cli.main, fresh process)"
 
 
 def run_bench(
