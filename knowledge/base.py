@@ -20,7 +20,7 @@ from knowledge.articles import SUPPORTED_SUFFIXES, parse_article
 from knowledge.embeddings import Embedder, build_embedder
 from knowledge.errors import ArticleRejected, IngestBusy, KnowledgeError
 from knowledge.ingest import Progress, sync
-from knowledge.records import IngestReport, SearchResult, SourceSummary
+from knowledge.records import ArticleMeta, IngestReport, SearchResult, SourceSummary
 from knowledge.retrieval import hybrid_search
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import Generation, GenerationStore
@@ -172,8 +172,6 @@ class KnowledgeBase:
     # --- describing ---------------------------------------------------------------------------
     def sources(self) -> list[SourceSummary]:
         """Indexed articles, newest first."""
-        from knowledge.records import ArticleMeta
-
         generation = self._generation
         if generation is None:
             return []

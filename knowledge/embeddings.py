@@ -63,7 +63,6 @@ class SentenceEmbedder(Embedder):
         kwargs: dict[str, object] = {"device": "cpu"}
         if backend != "torch":
             kwargs["backend"] = backend
-            kwargs["model_kwargs"] = {"file_name": _onnx_file(path)} if backend == "onnx" else {}
         # e5 models are trained with "query: " / "passage: " prefixes; models that ship their
         # own prompts (config_sentence_transformers.json) keep them.
         if "e5" in Path(model).name.lower():
@@ -98,15 +97,6 @@ class SentenceEmbedder(Embedder):
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32)
-
-
-def _onnx_file(path: str) -> str:
-    # Prefer a quantized export when one was made (`diplobot bench --export-onnx`).
-    onnx_dir = Path(path) / "onnx"
-    for name in ("model_qint8_avx512_vnni.onnx", "model_quint8_avx2.onnx", "model.onnx"):
-        if (onnx_dir / name).exists():
-            return f"onnx/{name}"
-    return "onnx/model.onnx"
 
 
 class HashingEmbedder(Embedder):

@@ -94,10 +94,6 @@ def sync(
         chunks=current.manifest.get("chunks", 0) if current else 0,
         generation=current.name if current else "",
     )
-    if current is not None and not (plan.added or plan.updated or plan.removed):
-        report.seconds = time.perf_counter() - started
-        return report, None
-
     # Parse what changed; a broken file is skipped (its previous version, if any, kept).
     fresh: list[Chunk] = []
     for doc_id in plan.added + plan.updated:
@@ -115,7 +111,8 @@ def sync(
             chunk_article(article, size=settings.chunk_size, overlap=settings.chunk_overlap)
         )
     kept_docs = set(report.unchanged)
-    if current is not None and not (report.added or report.updated or report.removed):
+    # Nothing changed (or every change was a broken file): no new generation at all.
+    if current is not None and not report.changed:
         report.seconds = time.perf_counter() - started
         return report, None
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import re
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -40,13 +39,10 @@ QUESTION_WORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class RetrievalWeights:
-    """Weights of the two rankings in the fusion; lexical leads because the offline encoder
-    is English-only, while a multilingual model can be given more weight."""
-
-    lexical: float = 1.0
-    dense: float = 0.7
+# Weights of the two rankings in the fusion; lexical leads because the offline encoder is
+# English-only (a multilingual model would earn the dense side more).
+LEXICAL_WEIGHT = 1.0
+DENSE_WEIGHT = 0.7
 
 
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-ZĐ][A-ZĐ0-9]+|\d[\d./-]*)\b")
@@ -165,7 +161,6 @@ def hybrid_search(
     embedder: Embedder,
     query: str,
     k: int,
-    weights: RetrievalWeights = RetrievalWeights(),
 ) -> SearchResult:
     """The `k` best passages for `query`, fused, with per-passage and overall relevance."""
     timings: dict[str, float] = {}
@@ -203,9 +198,9 @@ def hybrid_search(
 
     fused: dict[int, float] = {}
     for rank, (row, _) in enumerate(lexical_hits):
-        fused[row] = fused.get(row, 0.0) + weights.lexical / (RRF_K + rank + 1)
+        fused[row] = fused.get(row, 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
     for rank, (row, _) in enumerate(dense_hits):
-        fused[row] = fused.get(row, 0.0) + weights.dense / (RRF_K + rank + 1)
+        fused[row] = fused.get(row, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
     lexical_score = dict(lexical_hits)
     dense_score = dict(dense_hits)
     # Rerank a pool of the fused best by how much of the question each passage covers:

@@ -33,6 +33,7 @@ import numpy as np
 
 from knowledge.errors import IngestBusy, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
+from knowledge.manifest import build_manifest
 from knowledge.records import ArticleMeta, Chunk
 from knowledge.settings import KnowledgeSettings
 
@@ -300,8 +301,6 @@ class GenerationStore:
             embeddings += list(batch["embeddings"])
         order = sorted(range(len(ids)), key=lambda i: ids[i])
         chunks = [_chunk_from_meta(ids[i], documents[i], metadatas[i]) for i in order]
-        from knowledge.manifest import build_manifest
-
         vectors = np.asarray([embeddings[i] for i in order], dtype=np.float32)
         model = str((collection.metadata or {}).get("embedding_model", ""))
         folder = self.folder(name)
