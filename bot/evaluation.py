@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable, Sequence
+import random
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,6 +90,14 @@ def load_items(path: Path) -> list[EvalItem]:
         return [EvalItem.from_dict(json.loads(line)) for line in lines if line.strip()]
 
 
+def sample(items: Sequence[EvalItem], limit: int, seed: int = 0) -> list[EvalItem]:
+    """A reproducible random sample of `limit` items, in the set's order (all if fewer)."""
+    if limit >= len(items):
+        return list(items)
+    chosen = set(random.Random(seed).sample(range(len(items)), max(limit, 0)))
+    return [item for index, item in enumerate(items) if index in chosen]
+
+
 def covers(text: str, facts: Sequence[Sequence[str]]) -> bool:
     """Whether `text` holds, for every group of facts, at least one alternative."""
     lowered = text.lower()
@@ -154,10 +163,19 @@ def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
 
 
 def evaluate(
-    answerer: Answerer, items: Sequence[EvalItem]
+    answerer: Answerer,
+    items: Sequence[EvalItem],
+    progress: Callable[[], object] | None = None,
 ) -> tuple[dict[str, Any], list[ItemResult]]:
-    """Run every item; return the report (overall, by kind, by language) and the results."""
-    results = [run_item(answerer, item) for item in items]
+    """Run every item; return the report (overall, by kind, by language) and the results.
+
+    `progress` is called once after each item.
+    """
+    results = []
+    for item in items:
+        results.append(run_item(answerer, item))
+        if progress is not None:
+            progress()
     report: dict[str, Any] = {"overall": summarize(results), "by_kind": {}, "by_lang": {}}
     for key, attribute in (("by_kind", "kind"), ("by_lang", "lang")):
         for value in sorted({getattr(r.item, attribute) for r in results}):

@@ -105,7 +105,14 @@ class KnowledgeBase:
         generation = self._generation
         if generation is None:
             return SearchResult(query=query, passages=[], relevance=0.0)
-        return hybrid_search(generation, self.embedder, query, k or self.settings.top_k)
+        return hybrid_search(
+            generation,
+            self.embedder,
+            query,
+            k or self.settings.top_k,
+            self.settings.retriever,
+            self.settings.english_glossary,
+        )
 
     # --- changing the knowledge ---------------------------------------------------------------
     def sync(self, progress: Progress | None = None) -> IngestReport:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 from knowledge.records import Article, Chunk
 
@@ -74,10 +75,52 @@ def chunk_id(doc_id: str, position: int, text: str) -> str:
     return f"{doc_id}:{position:04d}:{digest}"
 
 
-def chunk_article(article: Article, size: int = 700, overlap: int = 1) -> list[Chunk]:
-    """Chunks of an article, in order, each with the article's metadata and its position."""
+def _fit_tokens(text: str, fits: Callable[[str], bool]) -> list[str]:
+    """`text` cut into pieces the encoder reads whole: between sentences, else between words."""
+    if fits(text):
+        return [text]
+    units = split_sentences(text.replace("\n\n", " "))
+    if len(units) == 1:
+        units = text.split()
+        if len(units) == 1:  # one unbroken token run: cut it in half by characters
+            half = len(text) // 2
+            return _fit_tokens(text[:half], fits) + _fit_tokens(text[half:], fits)
+    pieces: list[str] = []
+    current: list[str] = []
+    for unit in units:
+        if current and not fits(" ".join([*current, unit])):
+            pieces.append(" ".join(current))
+            current = []
+        current.append(unit)
+    pieces.append(" ".join(current))
+    if len(pieces) == 1:  # a single unit too long on its own
+        middle = len(units) // 2
+        pieces = [" ".join(units[:middle]), " ".join(units[middle:])]
+    return [fitted for piece in pieces for fitted in _fit_tokens(piece, fits)]
+
+
+def chunk_article(
+    article: Article,
+    size: int = 700,
+    overlap: int = 1,
+    count_tokens: Callable[[str], int] | None = None,
+    max_tokens: int = 0,
+) -> list[Chunk]:
+    """Chunks of an article, in order, each with the article's metadata and its position.
+
+    With `count_tokens` (the encoder's tokenizer) and `max_tokens`, a chunk that would not fit
+    the encoder's window together with the title it is embedded with is cut further, so that
+    no passage loses its tail to truncation.
+    """
     paragraphs = [p for p in article.text.split("\n\n") if p.strip()]
     texts = _pack(paragraphs, size, overlap)
+    if count_tokens is not None and max_tokens > 0:
+        title = f"{article.meta.title}\n"
+
+        def fits(text: str) -> bool:
+            return count_tokens(title + text) <= max_tokens
+
+        texts = [piece for text in texts for piece in _fit_tokens(text, fits)]
     return [
         Chunk(
             chunk_id=chunk_id(article.meta.doc_id, position, text),

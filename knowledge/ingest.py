@@ -24,6 +24,7 @@ from knowledge.errors import ArticleRejected, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
 from knowledge.manifest import build_manifest
 from knowledge.records import Chunk, IngestReport
+from knowledge.sentences import SentenceIndex, concat, embed_chunks
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import KEEP_GENERATIONS, Generation, GenerationStore, chunk_metadata
 
@@ -108,7 +109,13 @@ def sync(
                 report.unchanged.append(doc_id)
             continue
         fresh.extend(
-            chunk_article(article, size=settings.chunk_size, overlap=settings.chunk_overlap)
+            chunk_article(
+                article,
+                size=settings.chunk_size,
+                overlap=settings.chunk_overlap,
+                count_tokens=embedder.count_tokens,
+                max_tokens=embedder.max_tokens,
+            )
         )
     kept_docs = set(report.unchanged)
     # Nothing changed (or every change was a broken file): no new generation at all.
@@ -117,9 +124,11 @@ def sync(
         return report, None
 
     try:
-        chunks, vectors = _assemble(store, current, kept_docs, fresh, embedder, progress)
+        chunks, vectors, sentences = _assemble(store, current, kept_docs, fresh, embedder, progress)
         report.embedded = len(fresh)
-        name = write_generation(store, chunks, vectors, embedder.name, embedder.dimension)
+        name = write_generation(
+            store, chunks, vectors, embedder.name, embedder.dimension, sentences
+        )
     except OSError as error:
         raise KnowledgeError(_os_error_message(error)) from error
     previous = [current.name] if current else []
@@ -131,7 +140,12 @@ def sync(
 
 
 def write_generation(
-    store: GenerationStore, chunks: list[Chunk], vectors: np.ndarray, model: str, dimension: int
+    store: GenerationStore,
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    model: str,
+    dimension: int,
+    sentences: SentenceIndex | None = None,
 ) -> str:
     """Build a generation from chunks and their vectors and switch it in; returns its name.
 
@@ -155,7 +169,7 @@ def write_generation(
             )
         manifest = build_manifest(name, model, dimension, chunks)
         lexical = LexicalIndex.build([c.text for c in chunks])
-        store.write_files(name, manifest, chunks, vectors, lexical)
+        store.write_files(name, manifest, chunks, vectors, lexical, sentences)
         store.switch_to(name)
     except BaseException:
         # Anything, a KeyboardInterrupt included: the old generation keeps serving.
@@ -179,26 +193,26 @@ def _assemble(
     fresh: list[Chunk],
     embedder: Embedder,
     progress: Progress | None,
-) -> tuple[list[Chunk], np.ndarray]:
-    """Chunks of the new generation in row order, and their vectors (kept ones copied)."""
+) -> tuple[list[Chunk], np.ndarray, SentenceIndex | None]:
+    """Chunks of the new generation in row order, their vectors and sentence vectors.
+
+    Kept articles' vectors are copied, never re-embedded. A generation without sentence
+    vectors (built before them, or by a server replica) gets its kept chunks re-embedded, so
+    that every row of the new one has its sentences.
+    """
     chunks: list[Chunk] = []
     parts: list[np.ndarray] = []
-    if current is not None and kept_docs:
+    sentence_parts: list[SentenceIndex] = []
+    previous = store.sentences(current.name) if current is not None else None
+    if current is not None and kept_docs and previous is None:
+        fresh = [c for c in current.chunks if c.meta.doc_id in kept_docs] + fresh
+    elif current is not None and kept_docs and previous is not None:
         rows = [row for row, c in enumerate(current.chunks) if c.meta.doc_id in kept_docs]
         chunks.extend(current.chunks[row] for row in rows)
         parts.append(np.asarray(store.vectors(current.name)[rows], dtype=np.float32))
-    batch = 64
-    total = len(fresh)
-    for start in range(0, total, batch):
-        texts = [embedding_text(c) for c in fresh[start : start + batch]]
-        parts.append(embedder.embed_passages(texts))
-        if progress is not None:
-            progress(min(start + batch, total), total)
+        sentence_parts.append(previous.take(rows))
+    vectors, sentences = embed_chunks(fresh, embedder, progress)
     chunks.extend(fresh)
-    vectors = np.concatenate(parts) if parts else np.zeros((0, embedder.dimension), np.float32)
-    return chunks, vectors
-
-
-def embedding_text(chunk: Chunk) -> str:
-    # The title gives a passage its topic, which a chunk from the middle of an article lacks.
-    return f"{chunk.meta.title}\n{chunk.text}"
+    parts.append(vectors)
+    sentence_parts.append(sentences)
+    return chunks, np.concatenate(parts), concat(sentence_parts, embedder.dimension)

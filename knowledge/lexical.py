@@ -25,6 +25,7 @@ class LexicalIndex:
         self._vocab: dict[str, int] = retriever.vocab_dict
         self._doc_freq = doc_freq
         self.n_docs = n_docs
+        self._by_length: dict[int, list[str]] | None = None  # built on first typo check
 
     @classmethod
     def build(cls, texts: Sequence[str]) -> LexicalIndex:
@@ -62,6 +63,27 @@ class LexicalIndex:
         """Whether any chunk holds the token."""
         return token in self._doc_freq
 
+    def knows_spelling(self, word: str) -> bool:
+        """Whether the corpus holds `word` or, for a word of six letters or more, a word one
+        typing slip away (a letter missing, added, changed or two swapped: "Hawing", "Westminter").
+        """
+        if word in self._doc_freq:
+            return True
+        if len(word) < 6:
+            return False
+        if self._by_length is None:
+            by_length: dict[int, list[str]] = {}
+            for token in self._doc_freq:
+                if "_" not in token and token.isalpha():
+                    by_length.setdefault(len(token), []).append(token)
+            self._by_length = by_length
+        return any(
+            one_slip_apart(word, known)
+            for size in (len(word) - 1, len(word), len(word) + 1)
+            for known in self._by_length.get(size, ())
+            if known[0] == word[0] or known[-1] == word[-1]
+        )
+
     def idf(self, token: str) -> float:
         """Inverse document frequency; a token the corpus never uses gets the highest."""
         df = self._doc_freq.get(token, 0)
@@ -77,3 +99,19 @@ class LexicalIndex:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top])]
         return [(int(row), float(scores[row])) for row in top if scores[row] > 0]
+
+
+def one_slip_apart(a: str, b: str) -> bool:
+    """Whether two different words differ by one edit or one swap of neighbouring letters."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    start = 0
+    while start < len(a) and a[start] == b[start]:
+        start += 1
+    if len(a) < len(b):  # one letter added
+        return a[start:] == b[start + 1 :]
+    if a[start + 1 :] == b[start + 1 :]:  # one letter changed
+        return True
+    return a[start : start + 2] == b[start : start + 2][::-1] and a[start + 2 :] == b[start + 2 :]

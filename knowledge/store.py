@@ -3,7 +3,8 @@
 A generation is built beside the one serving and switched in by replacing a pointer, so a
 failed or killed ingest never leaves a half-built index in use, and queries never see one:
 - locally, `CHROMA_PATH/generations/<name>/` holds `chroma/` (an embedded Chroma store),
-  `chunks.jsonl`, `vectors.npy` (for incremental rebuilds), `lexical/` and `manifest.json`;
+  `chunks.jsonl`, `vectors.npy` (for incremental rebuilds), the sentence vectors
+  (`sentence_vectors.npy`, `sentence_offsets.npy`), `lexical/` and `manifest.json`;
   `READY` is written last, and `CHROMA_PATH/CURRENT` names the generation in use
   (written with `os.replace`, which is atomic);
 - with a Chroma server (`chroma run`), vectors live in the collection `<prefix>-<name>` and the
@@ -35,6 +36,7 @@ from knowledge.errors import IngestBusy, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
 from knowledge.manifest import build_manifest
 from knowledge.records import ArticleMeta, Chunk
+from knowledge.sentences import SentenceIndex
 from knowledge.settings import KnowledgeSettings
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,8 @@ class Generation:
     lexical: LexicalIndex
     collection: Any  # chromadb Collection
     row_of: dict[str, int] = field(default_factory=dict)
+    # None for a replica that rebuilt its files from a Chroma server: chunk vectors only.
+    sentences: SentenceIndex | None = None
     _lock_file: Any = None
 
     @property
@@ -212,6 +216,7 @@ class GenerationStore:
         chunks: list[Chunk],
         vectors: np.ndarray,
         lexical: LexicalIndex,
+        sentences: SentenceIndex | None = None,
     ) -> None:
         """Write a generation's files and mark it READY (last, after an fsync)."""
         folder = self.folder(name)
@@ -219,6 +224,9 @@ class GenerationStore:
             for chunk in chunks:
                 handle.write(json.dumps(_chunk_row(chunk), ensure_ascii=False) + "\n")
         np.save(folder / "vectors.npy", vectors.astype(np.float32, copy=False))
+        if sentences is not None:
+            np.save(folder / "sentence_vectors.npy", sentences.vectors.astype(np.float16))
+            np.save(folder / "sentence_offsets.npy", sentences.offsets.astype(np.int64))
         lexical.save(folder / "lexical")
         (folder / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -260,6 +268,9 @@ class GenerationStore:
             }
             chunks = [_chunk_from_row(json.loads(line), metas) for line in _lines(folder)]
             lexical = LexicalIndex.load(folder / "lexical")
+            sentences = self.sentences(name)
+            if sentences is not None and len(sentences.offsets) != len(chunks) + 1:
+                raise ValueError("sentence offsets do not match the chunks")
             collection = self.open_collection(name)
         except KnowledgeError:
             lock_file.close()
@@ -275,12 +286,23 @@ class GenerationStore:
             lexical=lexical,
             collection=collection,
             row_of={chunk.chunk_id: row for row, chunk in enumerate(chunks)},
+            sentences=sentences,
             _lock_file=lock_file,
         )
 
     def vectors(self, name: str) -> np.ndarray:
         """A generation's vectors, row-aligned with its chunks (memory-mapped)."""
         return np.load(self.folder(name) / "vectors.npy", mmap_mode="r")
+
+    def sentences(self, name: str) -> SentenceIndex | None:
+        """A generation's sentence vectors (memory-mapped), or None where it has none."""
+        folder = self.folder(name)
+        if not (folder / "sentence_offsets.npy").exists():
+            return None
+        return SentenceIndex(
+            np.load(folder / "sentence_vectors.npy", mmap_mode="r"),
+            np.load(folder / "sentence_offsets.npy"),
+        )
 
     def _materialize(self, name: str) -> None:
         """Rebuild a replica's local files of a server generation from its collection."""

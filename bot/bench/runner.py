@@ -1,7 +1,8 @@
 """The measurements of `diplobot bench`, on a synthetic corpus built from the seed articles.
 
 - Ingest tier (real encoder): N synthetic article files are ingested through the real pipeline;
-  the raw encoder is timed on exactly the passages the pipeline embeds.
+  the raw encoder is timed on the same chunks, each with its title, in the pipeline's batches
+  (the pipeline itself embeds the chunks' distinct sentences: see knowledge/sentences.py).
 - Larger tiers: embedding 100k passages on 2 cores would take hours, so their store is filled
   with vectors computed once: each distinct seed sentence is embedded by the real encoder, and a
   chunk's vector is the normalised mean of its sentences' vectors plus a small deterministic
@@ -33,8 +34,9 @@ from knowledge.articles import article_files, load_article
 from knowledge.base import KnowledgeBase
 from knowledge.chunking import chunk_article, chunk_id
 from knowledge.embeddings import Embedder, build_embedder
-from knowledge.ingest import embedding_text, write_generation
+from knowledge.ingest import write_generation
 from knowledge.records import ArticleMeta, Chunk
+from knowledge.sentences import SentenceIndex, chunk_sentences
 from knowledge.store import GenerationStore
 
 DEV_SET = Path(__file__).resolve().parents[2] / "evals" / "dev.jsonl"
@@ -156,8 +158,10 @@ def measure_ingest(
     settings = bench_settings(folder, backend)
     corpus = SyntheticCorpus(seed_sentences())
     write_articles(corpus, settings.knowledge_dir, articles)
+    # What a chunk-level encoder would embed: the chunk with its title. The pipeline embeds
+    # these chunks' distinct sentences instead (knowledge/sentences.py), in fewer characters.
     passages = [
-        embedding_text(chunk)
+        f"{chunk.meta.title}\n{chunk.text}"
         for path in article_files(settings.knowledge_dir)
         for chunk in chunk_article(
             load_article(path), size=settings.chunk_size, overlap=settings.chunk_overlap
@@ -207,23 +211,32 @@ def synthetic_generation(
     rng = np.random.default_rng(99)
     chunks: list[Chunk] = []
     vectors = np.empty((chunks_wanted, embedder.dimension), dtype=np.float32)
+    sentence_rows: list[int] = []
+    offsets = [0]
     for index in range(chunks_wanted):
         title, body = corpus.article(index)
         doc_id = f"syn_{index:06d}"
         text = " ".join(body)
         meta = ArticleMeta(doc_id=doc_id, title=title, outlet="synthetic", source_file=doc_id)
         chunks.append(Chunk(chunk_id(doc_id, 0, text), meta, 0, text, f"h{index}"))
-        mean = sentence_vectors[[position[s] for s in body]].mean(axis=0)
+        # The sentence rows follow `chunk_sentences(text)`, as an ingest's would.
+        rows = [position.get(s, position[body[0]]) for s in chunk_sentences(text)]
+        sentence_rows.extend(rows)
+        offsets.append(len(sentence_rows))
+        mean = sentence_vectors[rows].mean(axis=0)
         vectors[index] = mean / np.linalg.norm(mean)
     jitter = rng.standard_normal(vectors.shape).astype(np.float32)
     vectors += JITTER * jitter / np.linalg.norm(jitter, axis=1, keepdims=True)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    sentence_index = SentenceIndex(
+        sentence_vectors[sentence_rows].astype(np.float16), np.asarray(offsets, np.int64)
+    )
 
     settings = bench_settings(folder, backend)
     settings.knowledge_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     store = GenerationStore(settings)
-    write_generation(store, chunks, vectors, embedder.name, embedder.dimension)
+    write_generation(store, chunks, vectors, embedder.name, embedder.dimension, sentence_index)
     store.close()
     return settings, time.perf_counter() - started
 

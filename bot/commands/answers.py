@@ -48,6 +48,18 @@ def register(subparsers: Any) -> None:
     evaluation.add_argument("file", type=Path, help="evaluation set (JSON lines)")
     evaluation.add_argument("--json", action="store_true", help="print the report as JSON")
     evaluation.add_argument("--dump", type=Path, help="write each item with its answer (JSONL)")
+    evaluation.add_argument(
+        "--limit", type=int, default=None, help="evaluate a random sample of N items"
+    )
+    evaluation.add_argument(
+        "--seed", type=int, default=0, help="seed of the --limit sample (default 0)"
+    )
+    evaluation.add_argument(
+        "--retriever",
+        choices=("hybrid", "dense", "lexical"),
+        help="rank passages with one retriever alone, to measure each part of the fusion",
+    )
+    evaluation.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_overrides(evaluation)
     evaluation.set_defaults(func=run_eval)
 
@@ -59,6 +71,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         "llm_backend": getattr(args, "backend", None),
         "llm_model": getattr(args, "model", None),
         "llm_base_url": getattr(args, "base_url", None),
+        "retriever": getattr(args, "retriever", None),
     }
     return settings.model_copy(update={k: v for k, v in overrides.items() if v})
 
@@ -179,21 +192,31 @@ def run_chat(args: argparse.Namespace) -> int:
 
 def run_eval(args: argparse.Namespace) -> int:
     """`eval FILE`: metrics per kind and language; --json, --dump."""
-    from bot.evaluation import evaluate, failures, format_table, load_items
+    from tqdm import tqdm
+
+    from bot.evaluation import evaluate, failures, format_table, load_items, sample
 
     try:
         items = load_items(args.file)
     except (OSError, ValueError, KeyError) as error:
         print(f"cannot read {args.file}: {error}", file=sys.stderr)
         return 1
+    if args.limit is not None:
+        items = sample(items, args.limit, args.seed)
     answerer = open_answerer(args)
     if answerer is None:
         return 1
     # A first question loads lazy parts (tokenizers, caches) so that latency is warm.
     answerer.answer(items[0].turns[0] if items else "ESCAP")
-    report, results = evaluate(answerer, items)
+    with tqdm(
+        total=len(items), unit="item", desc="eval", file=sys.stderr, disable=args.no_progress
+    ) as bar:
+        report, results = evaluate(answerer, items, progress=lambda: bar.update(1))
     report["backend"] = answerer.backend.name
+    report["retriever"] = answerer.settings.retriever
     report["file"] = str(args.file)
+    if args.limit is not None:
+        report["sample"] = {"limit": args.limit, "seed": args.seed}
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as out:
             for result in results:
@@ -201,7 +224,11 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, ensure_ascii=False, indent=1))
     else:
-        print(f"{args.file}: {len(items)} items, backend {answerer.backend.name}")
+        sampled = f" (sample, seed {args.seed})" if args.limit is not None else ""
+        print(
+            f"{args.file}: {len(items)} items{sampled}, backend {answerer.backend.name}, "
+            f"retriever {answerer.settings.retriever}"
+        )
         print(format_table(report))
         missed = failures(results)
         if missed:

@@ -48,3 +48,41 @@ def test_chunk_ids_are_deterministic_and_change_with_the_text():
     first = chunk_article(article("Một câu văn đủ dài để làm nội dung."), size=700)
     again = chunk_article(article("Một câu văn đủ dài để làm nội dung."), size=700)
     assert [c.chunk_id for c in first] == [c.chunk_id for c in again]
+
+
+def _word_count(text: str) -> int:
+    return len(text.split())
+
+
+def test_chunks_are_cut_to_the_encoders_token_window():
+    sentences = [f"Đây là câu số {i} của bài viết về hợp tác Nam - Nam." for i in range(12)]
+    chunks = chunk_article(
+        article(" ".join(sentences)), size=2000, count_tokens=_word_count, max_tokens=40
+    )
+    assert len(chunks) > 1
+    for chunk in chunks:
+        assert _word_count(f"T\n{chunk.text}") <= 40  # the title is embedded with the chunk
+        assert chunk.text.endswith(".")  # cut between sentences
+    assert " ".join(c.text for c in chunks) == " ".join(sentences)
+
+
+def test_one_sentence_longer_than_the_window_is_cut_between_words():
+    sentence = " ".join(f"từ{i}" for i in range(100)) + "."
+    chunks = chunk_article(article(sentence), size=5000, count_tokens=_word_count, max_tokens=30)
+    assert len(chunks) >= 4
+    assert all(_word_count(f"T\n{c.text}") <= 30 for c in chunks)
+    assert " ".join(c.text for c in chunks) == sentence
+
+
+def test_seed_chunks_fit_the_default_encoders_window(embedder):
+    from conftest import SEEDS
+
+    from knowledge.articles import load_article
+
+    for path in sorted(SEEDS.glob("*.txt")):
+        loaded = load_article(path)
+        chunks = chunk_article(
+            loaded, count_tokens=embedder.count_tokens, max_tokens=embedder.max_tokens
+        )
+        for chunk in chunks:
+            assert embedder.count_tokens(f"{chunk.meta.title}\n{chunk.text}") <= 512
