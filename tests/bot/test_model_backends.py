@@ -11,7 +11,7 @@ from fake_llm_server import FakeLLMServer
 
 from bot.answerer import Answerer
 from bot.backends import create_backend
-from bot.language import MODEL_DISCARDED, MODEL_UNREACHABLE
+from bot.language import MODEL_DISCARDED, MODEL_UNCITED, MODEL_UNREACHABLE
 from bot.prompts import NOT_IN_SOURCES
 from bot.settings import Settings
 
@@ -62,6 +62,30 @@ def test_a_good_cited_answer_streams_tokens(backend, server, escap_passages):
     assert [c.doc_id for c in answer.citations] == ["002_escap"]
     assert answer.citations[0].url == "https://example.org/escap"
     assert answer.timings_ms["total"] >= answer.timings_ms["generation"] > 0
+    # Both sentences are supported by [2]: grounding keeps them all, and says so.
+    assert (answer.sentences_total, answer.sentences_removed, answer.fell_back) == (2, 0, False)
+    assert answer.flags == []
+    assert answer.to_dict()["sentences_total"] == 2
+
+
+def test_the_token_limit_is_sent_as_max_tokens(server, escap_passages):
+    # llama.cpp's server ignores `max_completion_tokens` (what ChatOpenAI sends on its own).
+    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    settings = model_settings("openai", server.url).model_copy(update={"llm_max_tokens": 123})
+    answerer_for(settings, escap_passages).answer("ESCAP được thành lập năm nào?")
+    body = server.chat_bodies()[0]
+    assert body["max_tokens"] == 123 and "max_completion_tokens" not in body
+    assert body["stream"] is True
+
+
+def test_ollama_gets_the_token_limit_and_the_context_window(server, escap_passages):
+    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    settings = model_settings("ollama", server.url).model_copy(
+        update={"llm_max_tokens": 123, "llm_context_tokens": 2048}
+    )
+    answerer_for(settings, escap_passages).answer("ESCAP được thành lập năm nào?")
+    options = server.chat_bodies()[0]["options"]
+    assert options["num_predict"] == 123 and options["num_ctx"] == 2048
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -75,12 +99,17 @@ def test_a_made_up_citation_number_is_removed(backend, server, escap_passages):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_an_uncited_answer_is_flagged(backend, server, escap_passages):
+def test_an_uncited_answer_is_never_shown(backend, server, escap_passages, caplog):
     server.enqueue("ESCAP có 53 thành viên chính thức.")
-    answer = answerer_for(model_settings(backend, server.url), escap_passages).answer(
-        "ESCAP có bao nhiêu thành viên?"
-    )
-    assert answer.answered and "uncited" in answer.flags and answer.notice
+    with caplog.at_level(logging.WARNING):
+        answer = answerer_for(model_settings(backend, server.url), escap_passages).answer(
+            "ESCAP có bao nhiêu thành viên?"
+        )
+    assert answer.answered and answer.backend == "extractive" and answer.fell_back
+    assert "fallback_uncited" in answer.flags and answer.notice == MODEL_UNCITED["vi"]
+    assert answer.citations and "53 thành viên" in answer.text
+    assert (answer.sentences_total, answer.sentences_removed) == (1, 1)
+    assert "uncited" in caplog.text
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
