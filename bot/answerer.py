@@ -37,7 +37,7 @@ from bot.answers import Answer, Citation, Turn
 from bot.backends import AnswerBackend, BackendError, ExtractiveBackend, create_backend
 from bot.citations import check_citations, strip_citations
 from bot.followup import contextualize
-from bot.grounding import ground_answer
+from bot.grounding import Grounder
 from bot.guard import follows_injection, looks_like_injection
 from bot.language import (
     DECLINE,
@@ -104,9 +104,14 @@ class _ModelCall:
     next delta ends the generation, and a read that hangs ends with the client's own timeout.
     """
 
-    def __init__(self, deadline: float, on_token: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        deadline: float,
+        on_token: Callable[[str], None] | None = None,
+        accept: Callable[[str], bool] | None = None,
+    ) -> None:
         self.deadline = deadline
-        self.stream = StreamFilter(on_token)
+        self.stream = StreamFilter(on_token, accept)
         self._lock = threading.Lock()
         self._abandoned = False
 
@@ -339,7 +344,17 @@ class Answerer:
                 settings.llm_context_tokens,
             )
             flags.append("context_trimmed")
-        call = _ModelCall(deadline, on_token)
+        grounder = Grounder([_evidence(p) for p in sent], lang)
+        sources = [p.text for p in sent]
+
+        def shown_in_stream(sentence: str) -> bool:
+            # The stream shows only what the final answer can keep: supported sentences that
+            # obey no planted instruction.
+            return grounder.check(sentence).supported and not follows_injection(
+                sentence, question, sources
+            )
+
+        call = _ModelCall(deadline, on_token, shown_in_stream)
         name = self.backend.name
         try:
             raw = call.run(lambda: self.backend.generate(question, sent, lang, call.feed, focus))
@@ -350,16 +365,22 @@ class Answerer:
             log.warning("%s backend failed; answering extractively: %s", name, error)
             reason = "model_error"
         else:
-            draft = self._review(raw, question, sent, lang, flags)
-            draft.streamed = bool(call.stream.shown)
+            draft = self._review(raw, question, sent, lang, grounder, flags)
             if not draft.fallback and not draft.declined:
-                call.stream.flush(draft.text)
+                call.stream.finish()
+            draft.streamed = bool(call.stream.shown)
             return draft
         streamed = bool(call.stream.shown)
         return _Draft(fallback=reason, flags=[*flags, f"fallback_{reason}"], streamed=streamed)
 
     def _review(
-        self, raw: str, question: str, passages: list[Passage], lang: Lang, flags: list[str]
+        self,
+        raw: str,
+        question: str,
+        passages: list[Passage],
+        lang: Lang,
+        grounder: Grounder,
+        flags: list[str],
     ) -> _Draft:
         """Clean, check and ground a model's reply (see the module docstring)."""
         name = self.backend.name
@@ -392,8 +413,8 @@ class Answerer:
             flags.append("citations_removed")
         if checked.uncited:
             return fallback("uncited", "no valid citation")
-        cited = [passages[i - 1] for i in checked.order]
-        grounding = ground_answer(checked.text, [_evidence(p) for p in cited], lang)
+        # Grounding reads the model's own numbers ([n] is passage n); renumbering comes after.
+        grounding = grounder.ground(text)
         total = len(grounding.sentences)
         removed = grounding.removed
         for sentence in removed:
@@ -402,10 +423,10 @@ class Answerer:
             return fallback("unsupported", "no sentence is supported by its citations")
         if removed:
             flags.append("unsupported_removed")
-        final = check_citations(grounding.text, len(checked.order))
+        final = check_citations(grounding.text, len(passages))
         return _Draft(
             text=final.text,
-            order=[checked.order[i - 1] for i in final.order],
+            order=final.order,
             flags=flags,
             sentences_total=total,
             sentences_removed=len(removed),

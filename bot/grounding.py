@@ -34,7 +34,7 @@ from bot.model_output import split_sentences
 from knowledge.glossary import ENGLISH_FUNCTION_WORDS, english_concepts, is_english
 from knowledge.text import STOPWORDS, fold
 
-__all__ = ["Grounding", "SentenceCheck", "ground_answer"]
+__all__ = ["Grounder", "Grounding", "SentenceCheck", "ground_answer"]
 
 CONTENT_SHARE = 0.5  # least share of a sentence's content words found in its cited passages
 _MAX_CONNECTIVE_WORDS = 8
@@ -313,25 +313,51 @@ def _is_connective(body: str) -> bool:
     )
 
 
+class Grounder:
+    """Checks sentences against numbered sources; built once per answer.
+
+    `check` serves a stream sentence by sentence, `ground` a whole answer.
+    """
+
+    def __init__(self, sources: Sequence[str], lang: Lang) -> None:
+        """Args:
+        sources: The text of each source (passage, with its title and date); [n] cites
+            `sources[n - 1]`.
+        lang: The answer's language.
+        """
+        self.lang = lang
+        self._evidence = [_Evidence(source) for source in sources]
+        self._cited: dict[tuple[int, ...], _Evidence] = {}
+
+    def _cited_evidence(self, sources: tuple[int, ...]) -> _Evidence:
+        if sources not in self._cited:
+            self._cited[sources] = (
+                self._evidence[sources[0] - 1]
+                if len(sources) == 1
+                else _Evidence("\n".join(self._evidence[n - 1].text for n in sources))
+            )
+        return self._cited[sources]
+
+    def ground(self, text: str) -> Grounding:
+        """Check each sentence of an answer (citations of unknown sources are ignored)."""
+        return Grounding(tuple(self.check(sentence) for sentence in split_sentences(text)))
+
+    def check(self, sentence: str) -> SentenceCheck:
+        """Check one sentence against the sources it cites."""
+        lang = self.lang
+        sources = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(self._evidence))
+        body = strip_citations(sentence)
+        if not sources:
+            if _is_connective(body):
+                return SentenceCheck(sentence, (), True, False)
+            return SentenceCheck(sentence, (), False, True, "no citation")
+        cited = self._cited_evidence(sources)
+        return _check(sentence, body, sources, cited, lang)
+
+
 def _check(
-    sentence: str,
-    evidence: Sequence[_Evidence],
-    lang: Lang,
-    cache: dict[tuple[int, ...], _Evidence],
+    sentence: str, body: str, sources: tuple[int, ...], cited: _Evidence, lang: Lang
 ) -> SentenceCheck:
-    sources = tuple(n for n in cited_numbers(sentence) if 1 <= n <= len(evidence))
-    body = strip_citations(sentence)
-    if not sources:
-        if _is_connective(body):
-            return SentenceCheck(sentence, (), True, False)
-        return SentenceCheck(sentence, (), False, True, "no citation")
-    if sources not in cache:
-        cache[sources] = (
-            evidence[sources[0] - 1]
-            if len(sources) == 1
-            else _Evidence("\n".join(evidence[n - 1].text for n in sources))
-        )
-    cited = cache[sources]
     where = "".join(f"[{n}]" for n in sources)
 
     def unsupported(reason: str) -> SentenceCheck:
@@ -366,13 +392,11 @@ def ground_answer(text: str, sources: Sequence[str], lang: Lang) -> Grounding:
     """Check each sentence of an answer against the sources it cites.
 
     Args:
-        text: The answer, its citations already checked ([n] is `sources[n - 1]`).
+        text: The answer; [n] cites `sources[n - 1]`, other numbers are ignored.
         sources: The text of each source (passage, with its title and date).
         lang: The answer's language.
 
     Returns:
         Each sentence with its verdict; `Grounding.text` keeps the supported ones.
     """
-    evidence = [_Evidence(source) for source in sources]
-    cache: dict[tuple[int, ...], _Evidence] = {}
-    return Grounding(tuple(_check(s, evidence, lang, cache) for s in split_sentences(text)))
+    return Grounder(sources, lang).ground(text)

@@ -66,11 +66,13 @@ _ECHO_TAGS = (
 _ECHO_TAG = re.compile("|".join(_ECHO_TAGS), re.IGNORECASE)
 _ECHO_LABEL = re.compile(
     r"(?:(?<=\s)|^)(?:"
-    + "|".join(re.escape(label).replace(" ", r"\s+") for label in _ECHO_LABELS)
+    + "|".join(r"\s+".join(map(re.escape, label.split())) for label in _ECHO_LABELS)
     + ")",
     re.MULTILINE,
 )
-_FOLDED_LABELS = tuple(fold(label) for label in (*_ECHO_LABELS, "###"))
+_ANSWER_LABELS = ("Answer:", "Trả lời:", "Câu trả lời:", "Assistant:", "model:", "**")
+# What a stream holds back while it may still become a label to cut ("Câu h", "Trả l").
+_FOLDED_LABELS = tuple(fold(label) for label in (*_ECHO_LABELS, *_ANSWER_LABELS, "###"))
 # A reply that opens with a label of its own ("Answer: …", "Trả lời: …") keeps what follows.
 _ANSWER_LABEL = re.compile(
     r"^\s*(?:\*\*)?(?:answer|trả lời|câu trả lời|assistant|model)\s*:(?:\*\*)?\s*", re.IGNORECASE
@@ -277,17 +279,27 @@ class StreamFilter:
     """Forwards a streaming reply's deltas, minus what `clean_model_text` would cut.
 
     Feed every delta; `emit` receives the new visible text. Text that may still turn into a
-    tag or an echo ("<thi", "Câu h") is held back until the next delta settles it.
+    tag or an echo ("<thi", "Câu h") is held back until the next delta settles it. With
+    `accept`, text goes out a sentence at a time, once the sentence is complete and `accept`
+    approves it (the answerer checks it against its citations): a sentence that the final
+    answer would drop never shows, not even for a moment.
     """
 
     # A reply this long is a runaway: stop it (no answer to a chat question needs more).
     max_chars = 20_000
 
-    def __init__(self, emit: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        emit: Callable[[str], None] | None = None,
+        accept: Callable[[str], bool] | None = None,
+    ) -> None:
         """Args:
         emit: Receives each new piece of visible text.
+        accept: Decides whether a complete sentence may be shown; None shows text as it comes.
         """
         self._emit = emit
+        self._accept = accept
+        self._verdicts: dict[str, bool] = {}
         self._pieces: list[str] = []
         self.shown = ""  # the visible text forwarded so far
         self.stop_reason: str | None = None
@@ -307,8 +319,29 @@ class StreamFilter:
             "too_long" if len(raw) > self.max_chars else None
         )
         visible = cleaned.text
-        if not self.stop_reason:
+        if self._accept is not None:
+            # The last sentence may still grow: only complete ones are judged.
+            visible = self._accepted(split_sentences(visible)[:-1], self._accept)
+        elif not self.stop_reason:
             visible = visible[: len(visible) - _pending(visible)]
+        self._forward(visible)
+
+    def finish(self) -> None:
+        """The reply is complete: forward its last sentence, if it is shown at all."""
+        if self._accept is not None:
+            sentences = split_sentences(clean_model_text(self.raw).text)
+            self._forward(self._accepted(sentences, self._accept))
+
+    def _accepted(self, sentences: list[str], accept: Callable[[str], bool]) -> str:
+        kept = []
+        for sentence in sentences:
+            if sentence not in self._verdicts:
+                self._verdicts[sentence] = accept(sentence)
+            if self._verdicts[sentence]:
+                kept.append(sentence)
+        return "".join(kept)
+
+    def _forward(self, visible: str) -> None:
         if self._diverged or not visible.startswith(self.shown):
             # A late cut changed text already shown (a lone "</think>"): the final answer
             # replaces the stream, so stop adding to it.
@@ -317,13 +350,5 @@ class StreamFilter:
         new = visible[len(self.shown) :]
         if new:
             self.shown = visible
-            if self._emit is not None:
-                self._emit(new)
-
-    def flush(self, final: str) -> None:
-        """Forward the rest of the final text when it continues what was shown."""
-        if not self._diverged and final.startswith(self.shown) and final != self.shown:
-            new = final[len(self.shown) :]
-            self.shown = final
             if self._emit is not None:
                 self._emit(new)
