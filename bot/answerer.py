@@ -359,7 +359,7 @@ class Answerer:
         try:
             raw = call.run(lambda: self.backend.generate(question, sent, lang, call.feed, focus))
         except _DeadlinePassed:
-            log.warning("%s backend passed the %.0f s deadline", name, settings.llm_timeout)
+            log.warning("%s backend passed the %g s deadline", name, settings.llm_timeout)
             reason = "timeout"
         except BackendError as error:
             log.warning("%s backend failed; answering extractively: %s", name, error)
