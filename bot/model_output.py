@@ -17,6 +17,7 @@ replaces what was streamed.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -95,6 +96,8 @@ _CITATION_MARK = re.compile(r"\[[^\[\]]*\]")
 
 _LOOP_MIN_WORDS = 6  # a word repeated 6 times, or a phrase 3 times in a row, is a loop
 _MAX_PERIOD = 60  # words; longer repeats are caught sentence by sentence
+_TAIL_CHARS = 3000  # surely more than 3 periods of the longest looping phrase
+_WORD = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -143,7 +146,11 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _is_no_end(text: str, match: re.Match[str]) -> bool:
-    return match.group().startswith(".") and bool(_ABBREVIATION.search(text, 0, match.start() + 1))
+    # Abbreviations are short: look at the few characters before the full stop only.
+    window = max(0, match.start() - 6)
+    return match.group().startswith(".") and bool(
+        _ABBREVIATION.search(text, window, match.start() + 1)
+    )
 
 
 def _strip_reasoning(text: str) -> tuple[str, bool]:
@@ -186,7 +193,7 @@ def _loop_start(text: str, finished: bool) -> int | None:
     sentences = split_sentences(text)
     # While streaming, the last sentence may still grow into a different one.
     for sentence in sentences if finished else sentences[:-1]:
-        key = " ".join(re.findall(r"[^\W_]+", fold(_CITATION_MARK.sub("", sentence))))
+        key = _sentence_key(sentence)
         if len(key.split()) >= 3:
             if key in seen:
                 return offset
@@ -195,17 +202,26 @@ def _loop_start(text: str, finished: bool) -> int | None:
     return _phrase_loop_start(text)
 
 
+@functools.lru_cache(maxsize=4096)
+def _sentence_key(sentence: str) -> str:
+    # A stream asks about the same sentences at every delta: each is folded once.
+    return " ".join(re.findall(r"[^\W_]+", fold(_CITATION_MARK.sub("", sentence))))
+
+
 def _phrase_loop_start(text: str) -> int | None:
     # A loop without sentence ends ("và hợp tác và hợp tác và hợp tác …") shows at the tail:
     # the last words are periodic. Keep one period of it.
-    spans = [m.span() for m in re.finditer(r"\S+", text)]
-    tokens = [fold(text[a:b]) for a, b in spans]
-    for period in range(1, min(_MAX_PERIOD, len(tokens) // 3) + 1):
+    # Only the last words can show it, so a stream need not split all of its text each time.
+    start = max(0, len(text) - _TAIL_CHARS)
+    tail = [m.group().lower() for m in _WORD.finditer(text, start)]
+    usable = len(tail) - (1 if start else 0)  # the window's first word may be cut in two
+    for period in range(1, min(_MAX_PERIOD, usable // 3) + 1):
         needed = max(3 * period, _LOOP_MIN_WORDS)
-        if needed > len(tokens):
+        if needed > usable:
             break
-        tail = tokens[-needed:]
-        if all(tail[i] == tail[i + period] for i in range(len(tail) - period)):
+        if all(tail[i] == tail[i + period] for i in range(len(tail) - needed, len(tail) - period)):
+            spans = [m.span() for m in _WORD.finditer(text)]
+            tokens = [text[a:b].lower() for a, b in spans]
             first = len(tokens) - needed
             while first > 0 and tokens[first - 1] == tokens[first - 1 + period]:
                 first -= 1
@@ -237,7 +253,8 @@ def clean_model_text(raw: str, *, finished: bool = True) -> Cleaned:
     if changed:
         flags.append("think_removed")
     text = _ANSWER_LABEL.sub("", text, count=1)
-    declined = fold(text.lstrip(" \n*\"'`")).upper().startswith(NOT_IN_SOURCES.upper())
+    opening = text.lstrip(" \n*\"'`")[: len(NOT_IN_SOURCES)]
+    declined = opening.upper() == NOT_IN_SOURCES
     if declined:
         return Cleaned("", True, tuple(flags))
     for flag, step in (("echo_cut", _cut_echo), ("markup_removed", _strip_markup)):
