@@ -74,6 +74,9 @@ _DATES = (
     (re.compile(rf"\b({_MONTH})\.?\s+(\d{{1,2}}){_ORDINAL}\b"), 2, 1),  # March 22
     (re.compile(rf"\b(\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?({_MONTH})\b"), 1, 2),  # 22 March
 )
+_DAY_RANGE = re.compile(
+    r"\b(\d{1,2})\s*[-–]\s*(\d{1,2})\s*(?:/|\s+thang\s+)(\d{1,2})\b(?!/\d{1,2}\b)"
+)
 # Numbers written as words, which a passage may use where a sentence has digits ("lần thứ
 # hai"). Unfolded: folded "năm" (five, year) and "ba" would be everywhere.
 _NUMBER_WORDS = {
@@ -200,20 +203,30 @@ def _number_form(token: str) -> str:
 def _dates(folded: str) -> tuple[set[tuple[int, int]], str]:
     """The (day, month) dates of a folded text, and the text with them blanked out.
 
-    A year written with a date stays in the text, to be checked as a number.
+    A year written with a date stays in the text, to be checked as a number. A range of days
+    ("20-22/3", "20 - 22 tháng 3") holds each of its days.
     """
     found: set[tuple[int, int]] = set()
+    pieces: list[str] = []
+    last = 0
+    for match in _DAY_RANGE.finditer(folded):
+        first, final, month = (int(match.group(g)) for g in (1, 2, 3))
+        if 1 <= first < final <= 31 and 1 <= month <= 12:
+            found.update((day, month) for day in range(first, final + 1))
+            pieces += [folded[last : match.start()], " "]
+            last = match.end()
+    folded = "".join([*pieces, folded[last:]])
     for pattern, day_group, month_group in _DATES:
-        pieces: list[str] = []
-        last = 0
-        for match in pattern.finditer(folded):
+        pieces, last, position = [], 0, 0
+        while match := pattern.search(folded, position):
             date = _valid_date(match.group(day_group), match.group(month_group))
-            if date is None:
+            if date is None:  # "20-22" is no date, but "22/3" may start inside it
+                position = match.start() + 1
                 continue
             found.add(date)
             year = re.search(r"\d{4}", match.group())
             pieces += [folded[last : match.start()], f" {year.group()} " if year else " "]
-            last = match.end()
+            last = position = match.end()
         folded = "".join([*pieces, folded[last:]])
     return found, folded
 

@@ -40,6 +40,12 @@ def test_date_formats_are_one_date(date):
     assert verdicts(f"Hội nghị kết thúc ngày {date} tại Buenos Aires [1].") == [True]
 
 
+def test_a_range_of_days_holds_each_day():
+    source = "Hội nghị diễn ra từ 20-22/3/2019 tại Buenos Aires."
+    assert ground_answer("Hội nghị diễn ra ngày 21/3 tại Buenos Aires [1].", [source], "vi").grounded
+    assert not ground_answer("Hội nghị diễn ra ngày 23/3 tại Buenos Aires [1].", [source], "vi").grounded
+
+
 def test_an_english_date_and_the_articles_date():
     assert verdicts("The conference ended on March 22, 2019 [1].", "en") == [True]
     assert verdicts("The conference ended on 22 March in Buenos Aires [1].", "en") == [True]
