@@ -319,9 +319,11 @@ def _content_words(body: str) -> list[str]:
 
 def _is_connective(body: str) -> bool:
     words = _LETTERS.findall(fold(body))
-    if re.search(r"\d", body) or _name_runs(body) or len(words) > _MAX_CONNECTIVE_WORDS:
+    if re.search(r"\d", body) or len(words) > _MAX_CONNECTIVE_WORDS:
         return False
-    return body.rstrip().endswith(":") or all(
+    if body.rstrip().endswith(":"):  # it introduces what follows ("Theo Bộ Ngoại giao:")
+        return True
+    return not _name_runs(body) and all(
         w in _CONNECTIVE_WORDS or w in STOPWORDS or w in ENGLISH_FUNCTION_WORDS for w in words
     )
 

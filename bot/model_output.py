@@ -146,11 +146,15 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _is_no_end(text: str, match: re.Match[str]) -> bool:
+    mark = match.group()
+    # An ellipsis before a lower-case word leaves a list open: "Na Uy, UNDP… để thúc đẩy".
+    if (mark.startswith(("…", "..")) or mark.rstrip().endswith("…")) and text[
+        match.end() : match.end() + 1
+    ].islower():
+        return True
     # Abbreviations are short: look at the few characters before the full stop only.
     window = max(0, match.start() - 6)
-    return match.group().startswith(".") and bool(
-        _ABBREVIATION.search(text, window, match.start() + 1)
-    )
+    return mark.startswith(".") and bool(_ABBREVIATION.search(text, window, match.start() + 1))
 
 
 def _strip_reasoning(text: str) -> tuple[str, bool]:

@@ -128,6 +128,15 @@ def test_a_last_sentence_cut_by_the_token_limit_is_dropped():
     assert clean_model_text(GOOD + " Ngoài ra", finished=False).text == GOOD + " Ngoài ra"
 
 
+def test_an_ellipsis_inside_a_sentence_is_no_end():
+    text = "Ông gặp Trưởng đoàn Na Uy, Giám đốc UNDP… để thúc đẩy hợp tác [1]. Sau đó… Hết [1]."
+    assert split_sentences(text) == [
+        "Ông gặp Trưởng đoàn Na Uy, Giám đốc UNDP… để thúc đẩy hợp tác [1]. ",
+        "Sau đó… ",
+        "Hết [1].",
+    ]
+
+
 def test_split_sentences_keeps_citations_abbreviations_and_lines():
     text = "Ngày 22/3, TP. Hồ Chí Minh đón đoàn. [1] Có 1.000 người, tức 1,5 lần [2]!\n- Một [1]\n"
     sentences = split_sentences(text)
