@@ -25,6 +25,9 @@ def check_answer(answer: dict[str, Any], timeout: float, model_backend: str) -> 
     for echo in (*PROMPT_ECHOES, "Sources:"):  # the bot's own source list is not in the text
         assert echo not in text, f"prompt echo {echo!r} reached the user: {text!r}"
     assert answer["backend"] in (model_backend, "extractive"), answer["backend"]
+    if answer.get("fell_back") or answer["backend"] == "extractive":
+        # The model's answer was not used: the user is told so.
+        assert answer["notice"], f"an extractive fallback without a notice: {answer}"
     if not answer["answered"]:
         assert not answer["citations"], answer
         return
@@ -42,9 +45,26 @@ def check_answer(answer: dict[str, Any], timeout: float, model_backend: str) -> 
         assert (citation["doc_id"], citation["passage"]) in passages, citation
         assert citation["title"], citation
 
-    if answer["backend"] == "extractive":
-        # The model's answer was not used: the user is told so.
-        assert answer["notice"], f"an extractive fallback without a notice: {answer}"
+    if answer["backend"] == model_backend and not answer.get("fell_back"):
+        unsupported = unsupported_sentences(answer)
+        assert not unsupported, f"sentences their citations do not support: {unsupported}"
+
+
+def unsupported_sentences(answer: dict[str, Any]) -> list[str]:
+    """The sentences of a shown model answer that its cited passages do not support.
+
+    Checked again from what the user gets (the final text, its renumbered citations, each
+    citation's passage, title and date), independently of the answerer's own bookkeeping.
+    """
+    from bot.grounding import Grounder
+    from bot.language import detect_language
+
+    sources = [
+        "\n".join(part for part in (c["title"], c["date"], c["passage"]) if part)
+        for c in answer["citations"]
+    ]
+    grounding = Grounder(sources, detect_language(answer["question"])).ground(answer["answer"])
+    return [f"{s.text.strip()} ({s.reason})" for s in grounding.removed]
 
 
 def check_chat(done: subprocess.CompletedProcess[str], model_backend: str) -> None:
