@@ -161,6 +161,14 @@ class _Draft:
     sentences_removed: int = 0
     streamed: bool = False  # part of it already reached `on_token`
 
+    def mark(self, answer: Answer, *more_flags: str) -> Answer:
+        """Report on `answer` what happened to the model's text (see `Answer`)."""
+        answer.flags = [*self.flags, *more_flags]
+        answer.fell_back = bool(self.fallback)
+        answer.sentences_total = self.sentences_total
+        answer.sentences_removed = self.sentences_removed
+        return answer
+
 
 class Answerer:
     """Rewrites follow-ups, retrieves, declines or answers with checked citations."""
@@ -261,15 +269,18 @@ class Answerer:
         elif self.uses_model:
             draft = self._model_draft(standalone, passages, lang, on_token, focus, deadline)
 
+        record = draft or _Draft()  # the extractive backend's answers have nothing to report
+
         def declined(by: AnswerBackend) -> Answer:
             timings["generation"] = _ms(step)
-            return reply(
+            answer = reply(
                 DECLINE[lang],
                 "model_declined",
                 passages=passages,
                 standalone_question=standalone,
                 backend=by.name,
             )
+            return record.mark(answer, "model_declined")
 
         if draft is not None and draft.declined:
             return declined(self.backend)
@@ -290,7 +301,7 @@ class Answerer:
                 on_token(text)  # one piece; a partial stream is replaced by the final text
         timings["generation"] = _ms(step)
         timings["total"] = _ms(started)
-        return Answer(
+        answer = Answer(
             question=question,
             text=text,
             answered=True,
@@ -299,12 +310,9 @@ class Answerer:
             backend=backend.name,
             standalone_question=standalone,
             notice=notice,
-            flags=list(draft.flags) if draft is not None else [],
             timings_ms=timings,
-            fell_back=draft is not None and bool(draft.fallback),
-            sentences_total=draft.sentences_total if draft is not None else 0,
-            sentences_removed=draft.sentences_removed if draft is not None else 0,
         )
+        return record.mark(answer)
 
     def _standalone(self, question: str, history: list[Turn], deadline: float) -> tuple[str, str]:
         """The question to search for, and why the model cannot answer ("" when it can)."""

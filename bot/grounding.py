@@ -154,6 +154,12 @@ class _Evidence:
         self.joined = frozenset(
             "".join(self.words[i : i + size]) for size in (1, 2, 3) for i in range(len(self.words))
         )
+        # Initials of adjacent words, so that "LHQ" meets "Liên hợp quốc".
+        self.initials = frozenset(
+            "".join(w[0] for w in self.words[i : i + size])
+            for size in range(2, 7)
+            for i in range(len(self.words) - size + 1)
+        )
 
     @cached_property
     def facts(self) -> _Facts:
@@ -290,6 +296,8 @@ def _folded(words: Sequence[str]) -> list[str]:
 
 
 def _name_found(name: list[str], evidence: _Evidence, lang: Lang, cross: bool) -> bool:
+    if len(name) == 1 and _is_acronym(name[0]) and fold(name[0]) in evidence.initials:
+        return True
     if not cross:
         return evidence.has(_folded(name), loose=lang == "en")
     if lang != "en":

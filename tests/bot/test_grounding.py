@@ -80,6 +80,8 @@ def test_names_must_be_in_the_cited_passage_tone_marks_folded():
     # Cited to the wrong passage: the name is in [1], not in [2].
     assert verdicts("Thứ trưởng Bùi Thanh Sơn dẫn đầu đoàn Việt Nam [2].") == [False]
     assert verdicts("Bà Dima Al-Khatib là Giám đốc UNOSSC [3].") == [True]
+    assert verdicts("ESCAP trực thuộc Hội đồng Kinh tế và Xã hội LHQ [2].") == [True]  # initials
+    assert verdicts("ESCAP trực thuộc Hội đồng Kinh tế và Xã hội NATO [2].") == [False]
 
 
 def test_content_words_must_mostly_be_in_the_cited_passage():
