@@ -215,12 +215,12 @@ def _dates(folded: str) -> tuple[set[tuple[int, int]], str]:
     found: set[tuple[int, int]] = set()
     pieces: list[str] = []
     last = 0
-    for match in _DAY_RANGE.finditer(folded):
-        first, final, month = (int(match.group(g)) for g in (1, 2, 3))
+    for days in _DAY_RANGE.finditer(folded):
+        first, final, month = (int(days.group(g)) for g in (1, 2, 3))
         if 1 <= first < final <= 31 and 1 <= month <= 12:
             found.update((day, month) for day in range(first, final + 1))
-            pieces += [folded[last : match.start()], " "]
-            last = match.end()
+            pieces += [folded[last : days.start()], " "]
+            last = days.end()
     folded = "".join([*pieces, folded[last:]])
     for pattern, day_group, month_group in _DATES:
         pieces, last, position = [], 0, 0
