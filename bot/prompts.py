@@ -7,6 +7,8 @@ prompt holds no secrets, so a leak (OWASP LLM07) gives nothing away.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Sequence
 
 from bot.answers import Turn
@@ -68,6 +70,74 @@ def answer_message(question: str, passages: Sequence[Passage], lang: Lang) -> st
         f"Answer in {LANGUAGE_NAMES[lang]}, citing the sources as [n]. If they do not contain "
         f"the answer, reply {NOT_IN_SOURCES}."
     )
+
+
+# Tokens a chat template adds around the messages (role markers, BOS), with room to spare.
+_TEMPLATE_TOKENS = 64
+# Least characters of a passage worth sending when even one passage does not fit.
+_MIN_PASSAGE_CHARS = 200
+
+
+def estimate_tokens(text: str) -> int:
+    """A conservative token count: one token per 2.5 bytes of UTF-8.
+
+    Tokenizers differ and the server's is not at hand. English runs about 4 characters a
+    token; Vietnamese, whose marked letters take 2-3 bytes, 2-3.5 characters a token on
+    large-vocabulary tokenizers and fewer on old ones. Counting bytes over-counts Vietnamese
+    less than it would under-count it by characters.
+    """
+    return math.ceil(len(text.encode("utf-8")) / 2.5)
+
+
+def fit_passages(
+    question: str,
+    passages: Sequence[Passage],
+    lang: Lang,
+    context_tokens: int,
+    answer_tokens: int,
+) -> list[Passage]:
+    """The passages to send, so that the prompt and the answer fit the model's context window.
+
+    The lowest-ranked passages (the last ones) are dropped first; if even the first does not
+    fit, its text is cut at a sentence end. Passages keep their numbers: the result is a prefix
+    of `passages`, so [n] means the same passage either way.
+
+    Args:
+        question: The (standalone) question.
+        passages: Retrieved passages, best first.
+        lang: The answer's language.
+        context_tokens: The model's context window, in tokens.
+        answer_tokens: Tokens kept free for the answer (the request's `max_tokens`).
+
+    Returns:
+        The passages that fit (at least the first, perhaps shortened).
+    """
+    budget = context_tokens - answer_tokens - _TEMPLATE_TOKENS - estimate_tokens(SYSTEM_PROMPT)
+
+    def cost(kept: Sequence[Passage]) -> int:
+        return estimate_tokens(answer_message(question, kept, lang))
+
+    kept = list(passages)
+    while len(kept) > 1 and cost(kept) > budget:
+        kept.pop()
+    if kept and cost(kept) > budget:
+        spare_bytes = (budget - cost([_with_text(kept[0], "")])) * 2.5
+        kept[0] = _with_text(kept[0], _shorten(kept[0].text, int(spare_bytes)))
+    return kept
+
+
+def _with_text(passage: Passage, text: str) -> Passage:
+    return dataclasses.replace(passage, chunk=dataclasses.replace(passage.chunk, text=text))
+
+
+def _shorten(text: str, max_bytes: int) -> str:
+    """The text cut to `max_bytes` of UTF-8, at a sentence end when there is one."""
+    max_bytes = max(max_bytes, _MIN_PASSAGE_CHARS)
+    cut = text.encode("utf-8")[:max_bytes].decode("utf-8", errors="ignore")
+    if len(cut) == len(text):
+        return text
+    end = max(cut.rfind(". "), cut.rfind("\n"))
+    return cut[: end + 1] if end >= len(cut) // 2 else cut.rsplit(" ", 1)[0] + " …"
 
 
 def rewrite_message(question: str, history: Sequence[Turn], answer_chars: int = 400) -> str:

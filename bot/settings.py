@@ -13,7 +13,7 @@ from pydantic_settings import NoDecode
 
 from knowledge.settings import KnowledgeSettings
 
-BackendName = Literal["extractive", "openai", "ollama"]
+BackendName = Literal["extractive", "openai", "ollama", "llamacpp"]
 
 
 class Settings(KnowledgeSettings):
@@ -32,10 +32,19 @@ class Settings(KnowledgeSettings):
     llm_api_key: SecretStr = Field(
         SecretStr("not-needed"), description="API key for OpenAI-compatible servers."
     )
-    llm_timeout: float = Field(60.0, description="Seconds before a model request is abandoned.")
+    llm_timeout: float = Field(
+        60.0,
+        description="Seconds a model may take for a whole answer, streamed or not (follow-up "
+        "rewrite included); past it the answer is extractive, with a notice.",
+    )
     llm_max_retries: int = Field(1, description="Retries of a failed model request.")
     llm_temperature: float = Field(0.1, description="Sampling temperature of the model.")
     llm_max_tokens: int = Field(700, description="Longest answer the model may write, in tokens.")
+    llm_context_tokens: int = Field(
+        4096,
+        description="The model's context window in tokens: the prompt is fitted to it, "
+        "`llm_max_tokens` kept free for the answer (lowest-ranked passages dropped first).",
+    )
     max_question_chars: int = Field(1000, description="Longest question accepted, in characters.")
     history_turns: int = Field(6, description="Conversation turns kept per chat for follow-ups.")
     extractive_sentences: int = Field(

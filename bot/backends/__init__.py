@@ -29,6 +29,7 @@ BACKENDS: dict[str, tuple[str, str, str]] = {
     "extractive": ("bot.backends.extractive", "ExtractiveBackend", ""),
     "openai": ("bot.backends.openai", "OpenAIBackend", "langchain-openai"),
     "ollama": ("bot.backends.ollama", "OllamaBackend", "langchain-ollama"),
+    "llamacpp": ("bot.backends.llamacpp", "LlamaCppBackend", "llama-cpp-python"),
 }
 
 

@@ -1,8 +1,14 @@
-"""What the model backends share: prompting a LangChain chat model, streaming, rewriting."""
+"""What the model backends share: prompting a LangChain chat model, streaming, rewriting.
+
+The backend only talks to the model. What the model wrote is checked by the answerer for every
+model backend alike: its deadline, reasoning blocks, echoes, loops, citations, grounding and
+language (bot/answerer.py, bot/model_output.py, bot/grounding.py).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 
 from langchain_core.language_models import BaseChatModel
@@ -11,10 +17,13 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from bot.answers import Turn
 from bot.backends.base import AnswerBackend, BackendError, TokenCallback
 from bot.language import Lang
+from bot.model_output import StopGeneration, clean_model_text
 from bot.prompts import REWRITE_PROMPT, SYSTEM_PROMPT, answer_message, rewrite_message
 from knowledge.records import Passage
 
 log = logging.getLogger(__name__)
+
+_LABEL = re.compile(r"^\s*(?:standalone question|question)\s*:\s*", re.IGNORECASE)
 
 
 def describe(error: BaseException) -> str:
@@ -46,25 +55,36 @@ class ChatModelBackend(AnswerBackend):
         on_token: TokenCallback | None = None,
         focus: str | None = None,
     ) -> str:
-        """Stream an answer from the model (see `AnswerBackend.generate`)."""
+        """Stream an answer from the model (see `AnswerBackend.generate`).
+
+        `on_token` may raise `StopGeneration` to end the answer early; the text so far is
+        returned. An empty reply is returned as "" (the answerer falls back).
+        """
         messages = [
             SystemMessage(SYSTEM_PROMPT),
             HumanMessage(answer_message(question, passages, lang)),
         ]
         pieces: list[str] = []
+        stream = self.chat_model.stream(messages)
         try:
-            for chunk in self.chat_model.stream(messages):
+            for chunk in stream:
                 delta = chunk.text
                 if delta:
                     pieces.append(delta)
                     if on_token is not None:
                         on_token(delta)
+        except StopGeneration as stop:
+            # The caller has seen enough (an echo, a loop, its deadline); the text so far is
+            # the answer, and closing the stream below ends the request.
+            log.info("%s generation stopped early: %s", self.name, stop)
         except Exception as error:  # any client or server failure means: fall back
             raise BackendError(describe(error)) from error
-        text = "".join(pieces).strip()
-        if not text:
-            raise BackendError("the model returned an empty answer")
-        return text
+        finally:
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
+        # An empty reply is the answerer's to judge (it falls back with a notice).
+        return "".join(pieces).strip()
 
     def rewrite(self, question: str, history: Sequence[Turn]) -> str | None:
         """Ask the model for a standalone version of a follow-up (see `AnswerBackend.rewrite`)."""
@@ -76,10 +96,11 @@ class ChatModelBackend(AnswerBackend):
         except Exception as error:
             raise BackendError(describe(error)) from error
         # Model output is untrusted: accept one plausible line, else use the model-free method.
-        lines = [line.strip() for line in reply.strip().splitlines() if line.strip()]
+        cleaned = clean_model_text(_LABEL.sub("", str(reply)), finished=False).text
+        lines = [line.strip() for line in cleaned.strip().splitlines() if line.strip()]
         if not lines:
             return None
-        candidate = lines[0].removeprefix("Standalone question:").strip().strip("\"“”'").strip()
+        candidate = lines[0].strip().strip("\"“”'").strip()
         if not candidate or len(candidate) > self.max_question_chars:
             return None
         return candidate

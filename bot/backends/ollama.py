@@ -26,6 +26,9 @@ class OllamaBackend(ChatModelBackend):
             base_url=settings.llm_base_url or DEFAULT_OLLAMA_URL,
             temperature=settings.llm_temperature,
             num_predict=settings.llm_max_tokens,
+            # Ollama's own default window is small, and it silently cuts a longer prompt from
+            # the start (the rules first); the answerer fits the prompt to this size.
+            num_ctx=settings.llm_context_tokens,
             client_kwargs={"timeout": settings.llm_timeout},
         )
         backend = cls(chat_model, settings.llm_model, settings.max_question_chars)

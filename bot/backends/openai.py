@@ -13,6 +13,19 @@ from bot.settings import Settings
 DEFAULT_OPENAI_URL = "https://api.openai.com/v1"
 
 
+def token_limit(settings: Settings) -> dict[str, Any]:
+    """The answer's token limit, as the server at `llm_base_url` reads it.
+
+    ChatOpenAI always sends its limit as `max_completion_tokens`, which llama.cpp's server
+    ignores (it then writes until its context is full); llama.cpp, vLLM and LM Studio read
+    `max_tokens`, so for any server but OpenAI's the limit goes into the body as that. OpenAI's
+    own API gets `max_completion_tokens`, which its reasoning models require.
+    """
+    if settings.llm_base_url:
+        return {"extra_body": {"max_tokens": settings.llm_max_tokens}}
+    return {"max_completion_tokens": settings.llm_max_tokens}
+
+
 class OpenAIBackend(ChatModelBackend):
     """Answers through `langchain_openai.ChatOpenAI` (chat completions, streamed)."""
 
@@ -28,10 +41,10 @@ class OpenAIBackend(ChatModelBackend):
             timeout=settings.llm_timeout,
             max_retries=settings.llm_max_retries,
             temperature=settings.llm_temperature,
-            max_completion_tokens=settings.llm_max_tokens,
             streaming=True,
             # Local servers (vLLM, llama.cpp) speak chat completions, not the Responses API.
             use_responses_api=False,
+            **token_limit(settings),
         )
         backend = cls(chat_model, settings.llm_model, settings.max_question_chars)
         backend.base_url = (settings.llm_base_url or DEFAULT_OPENAI_URL).rstrip("/")

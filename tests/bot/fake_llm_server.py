@@ -6,16 +6,20 @@
         server.requests[-1].body["messages"]
 
 Replies are served in the order enqueued (streamed as SSE or NDJSON when the client asks for a
-stream); every request is recorded.
+stream); every request is recorded with its JSON body. A reply can also misbehave as real
+servers do: given deltas (`pieces`, e.g. a tag split in two), a pause between deltas
+(`interval`), a stream that never ends (`forever`), or one that sends its headers and then
+nothing (`hang`).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import threading
-import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -23,11 +27,22 @@ from typing import Any
 
 @dataclass
 class Scripted:
-    """One scripted reply: its text, a delay before the first byte, and an HTTP status."""
+    """One scripted reply: its text, a delay before the first byte, and an HTTP status.
+
+    Attributes:
+        pieces: The stream's deltas as given (default: the text word by word).
+        interval: Seconds between two deltas.
+        forever: After the text, keep sending new words until the client leaves.
+        hang: Send the stream's headers (or, unstreamed, nothing), then nothing at all.
+    """
 
     text: str
     delay: float = 0.0
     status: int = 200
+    pieces: list[str] | None = None
+    interval: float = 0.0
+    forever: bool = False
+    hang: bool = False
 
 
 @dataclass
@@ -74,22 +89,43 @@ class _Handler(BaseHTTPRequestHandler):
         owner.requests.append(Recorded("POST", self.path, body))
         reply = owner.next_reply()
         if reply.delay:
-            time.sleep(reply.delay)
+            owner.stopped.wait(reply.delay)
         try:
             if reply.status != 200:
                 self._json(reply.status, {"error": {"message": reply.text, "type": "server"}})
             elif self.path.endswith("/chat/completions"):
-                self._openai(body, reply.text)
+                self._openai(body, reply)
             elif self.path == "/api/chat":
-                self._ollama(body, reply.text)
+                self._ollama(body, reply)
             else:
                 self._json(404, {"error": "not found"})
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (a timeout test)
 
-    def _openai(self, body: dict[str, Any], text: str) -> None:
+    def _deltas(self, reply: Scripted) -> Iterator[str]:
+        owner = self.server.owner
+        pieces: Iterator[str] = iter(
+            reply.pieces if reply.pieces is not None else _pieces(reply.text)
+        )
+        if reply.forever:  # a model that never stops: new words, so that no loop shows
+            pieces = itertools.chain(pieces, (f"từ{i} " for i in itertools.count()))
+        for piece in pieces:
+            if owner.stopped.is_set():
+                return
+            yield piece
+            if reply.interval:
+                owner.stopped.wait(reply.interval)
+
+    def _hang(self) -> None:
+        self.server.owner.stopped.wait(60)
+
+    def _openai(self, body: dict[str, Any], reply: Scripted) -> None:
         model = body.get("model", "")
+        text = reply.text
         if not body.get("stream"):
+            if reply.hang:
+                self._hang()
+                return
             self._json(
                 200,
                 {
@@ -111,6 +147,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream")
         self.end_headers()
+        self.wfile.flush()
 
         def event(delta: dict[str, Any], finish: str | None = None) -> None:
             chunk = {
@@ -124,14 +161,18 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
         event({"role": "assistant", "content": ""})
-        for piece in _pieces(text):
+        if reply.hang:
+            self._hang()
+            return
+        for piece in self._deltas(reply):
             event({"content": piece})
         event({}, "stop")
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
 
-    def _ollama(self, body: dict[str, Any], text: str) -> None:
+    def _ollama(self, body: dict[str, Any], reply: Scripted) -> None:
         model = body.get("model", "")
+        text = reply.text
 
         def line(content: str, done: bool) -> dict[str, Any]:
             item: dict[str, Any] = {
@@ -145,12 +186,19 @@ class _Handler(BaseHTTPRequestHandler):
             return item
 
         if body.get("stream") is False:
+            if reply.hang:
+                self._hang()
+                return
             self._json(200, line(text, True))
             return
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
         self.end_headers()
-        for piece in _pieces(text):
+        self.wfile.flush()
+        if reply.hang:
+            self._hang()
+            return
+        for piece in self._deltas(reply):
             self.wfile.write((json.dumps(line(piece, False)) + "\n").encode())
             self.wfile.flush()
         self.wfile.write((json.dumps(line("", True)) + "\n").encode())
@@ -171,6 +219,7 @@ class FakeLLMServer:
         self.replies: deque[Scripted] = deque()
         self.requests: list[Recorded] = []
         self._lock = threading.Lock()
+        self.stopped = threading.Event()  # ends hanging and endless replies at shutdown
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.owner = self
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -184,8 +233,13 @@ class FakeLLMServer:
     def openai_url(self) -> str:
         return f"{self.url}/v1"
 
-    def enqueue(self, text: str, delay: float = 0.0, status: int = 200) -> None:
-        self.replies.append(Scripted(text, delay, status))
+    def enqueue(self, text: str, delay: float = 0.0, status: int = 200, **behaviour: Any) -> None:
+        """Queue a reply; `behaviour` sets `Scripted`'s pieces, interval, forever or hang."""
+        self.replies.append(Scripted(text, delay, status, **behaviour))
+
+    def chat_bodies(self) -> list[dict[str, Any]]:
+        """The JSON bodies of the chat requests, in order."""
+        return [r.body for r in self.chat_requests()]
 
     def next_reply(self) -> Scripted:
         with self._lock:
@@ -201,5 +255,6 @@ class FakeLLMServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
         self._server.shutdown()
         self._server.server_close()

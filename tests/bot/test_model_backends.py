@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import socket
+import sys
+from pathlib import Path
 
 import pytest
 from answer_fakes import FakeKnowledge, make_passage
 from fake_llm_server import FakeLLMServer
 
-from bot.answerer import Answerer
+from bot.answerer import FALLBACK_NOTICES, Answerer
 from bot.backends import create_backend
-from bot.language import MODEL_DISCARDED, MODEL_UNREACHABLE
-from bot.prompts import NOT_IN_SOURCES
+from bot.language import MODEL_DISCARDED, MODEL_UNCITED, MODEL_UNREACHABLE, SENTENCES_REMOVED
+from bot.prompts import NOT_IN_SOURCES, estimate_tokens
 from bot.settings import Settings
 
 BACKENDS = ["openai", "ollama"]
@@ -56,12 +59,39 @@ def test_a_good_cited_answer_streams_tokens(backend, server, escap_passages):
     answer = answerer.answer("ESCAP được thành lập năm nào?", on_token=tokens.append)
 
     assert answer.answered and answer.backend == backend and not answer.notice
-    assert len(tokens) > 3  # deltas, not one block
-    assert "".join(tokens).startswith("ESCAP được thành lập năm 1947")
+    # Sentence by sentence: each shows once it is complete and supported by its citation.
+    assert tokens == [
+        "ESCAP được thành lập năm 1947 [2]. ",
+        "Hiện có 53 thành viên chính thức [2].",
+    ]
     assert answer.text == "ESCAP được thành lập năm 1947 [1]. Hiện có 53 thành viên chính thức [1]."
     assert [c.doc_id for c in answer.citations] == ["002_escap"]
     assert answer.citations[0].url == "https://example.org/escap"
     assert answer.timings_ms["total"] >= answer.timings_ms["generation"] > 0
+    # Both sentences are supported by [2]: grounding keeps them all, and says so.
+    assert (answer.sentences_total, answer.sentences_removed, answer.fell_back) == (2, 0, False)
+    assert answer.flags == []
+    assert answer.to_dict()["sentences_total"] == 2
+
+
+def test_the_token_limit_is_sent_as_max_tokens(server, escap_passages):
+    # llama.cpp's server ignores `max_completion_tokens` (what ChatOpenAI sends on its own).
+    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    settings = model_settings("openai", server.url).model_copy(update={"llm_max_tokens": 123})
+    answerer_for(settings, escap_passages).answer("ESCAP được thành lập năm nào?")
+    body = server.chat_bodies()[0]
+    assert body["max_tokens"] == 123 and "max_completion_tokens" not in body
+    assert body["stream"] is True
+
+
+def test_ollama_gets_the_token_limit_and_the_context_window(server, escap_passages):
+    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    settings = model_settings("ollama", server.url).model_copy(
+        update={"llm_max_tokens": 123, "llm_context_tokens": 2048}
+    )
+    answerer_for(settings, escap_passages).answer("ESCAP được thành lập năm nào?")
+    options = server.chat_bodies()[0]["options"]
+    assert options["num_predict"] == 123 and options["num_ctx"] == 2048
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -75,12 +105,17 @@ def test_a_made_up_citation_number_is_removed(backend, server, escap_passages):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_an_uncited_answer_is_flagged(backend, server, escap_passages):
+def test_an_uncited_answer_is_never_shown(backend, server, escap_passages, caplog):
     server.enqueue("ESCAP có 53 thành viên chính thức.")
-    answer = answerer_for(model_settings(backend, server.url), escap_passages).answer(
-        "ESCAP có bao nhiêu thành viên?"
-    )
-    assert answer.answered and "uncited" in answer.flags and answer.notice
+    with caplog.at_level(logging.WARNING):
+        answer = answerer_for(model_settings(backend, server.url), escap_passages).answer(
+            "ESCAP có bao nhiêu thành viên?"
+        )
+    assert answer.answered and answer.backend == "extractive" and answer.fell_back
+    assert "fallback_uncited" in answer.flags and answer.notice == MODEL_UNCITED["vi"]
+    assert answer.citations and "53 thành viên" in answer.text
+    assert (answer.sentences_total, answer.sentences_removed) == (1, 1)
+    assert "uncited" in caplog.text
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -177,3 +212,216 @@ def test_health_reports_the_server(backend, server):
     assert create_backend(model_settings(backend, server.url)).health()["ok"]
     down = create_backend(model_settings(backend, f"http://127.0.0.1:{closed_port()}")).health()
     assert down["ok"] is False and "error" in down
+
+
+# --- what real models do: each fault ends in a correct reply and a log line ----------------
+
+G77_TEXT = (
+    "Ngày 22/3, Hội nghị Cao cấp của Liên hợp quốc lần thứ 2 về hợp tác Nam - Nam kết thúc sau "
+    "3 ngày họp tại Buenos Aires (Argentina). Đoàn Việt Nam do Thứ trưởng Thường trực Bộ Ngoại "
+    "giao Bùi Thanh Sơn dẫn đầu tham dự sự kiện này."
+)
+G77_QUESTION = "Ai dẫn đầu đoàn Việt Nam tại Hội nghị Cao cấp Liên hợp quốc về hợp tác Nam - Nam?"
+
+
+def telegram_html_parser():
+    """The fake Bot API's parser: raises where Telegram would reject a message's HTML."""
+    name = "fake_bot_api"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "telegram" / "fake_bot_api.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name].parse_telegram_html
+
+
+def ask(backend, server, passages, question="ESCAP được thành lập năm nào?", timeout=5.0):
+    tokens: list[str] = []
+    answerer = answerer_for(model_settings(backend, server.url, timeout), passages)
+    answer = answerer.answer(question, on_token=tokens.append)
+    return answer, "".join(tokens)
+
+
+def assert_fell_back(answer, reason, caplog, lang="vi"):
+    assert answer.answered and answer.backend == "extractive" and answer.fell_back
+    assert f"fallback_{reason}" in answer.flags
+    assert answer.notice == FALLBACK_NOTICES[reason][lang]
+    assert answer.citations and "[1]" in answer.text
+    assert "<think" not in answer.text and "Question:" not in answer.text
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert any(r.name == "bot.answerer" for r in warnings), caplog.text
+
+
+BAD_REPLIES = {
+    "nothing": ("", "empty"),
+    "whitespace only": ("  \n\t \n ", "empty"),
+    "only a think block": ("<think>Người dùng hỏi về ESCAP; có lẽ là năm 1950.</think>", "empty"),
+    "an unterminated think block": ("<think>ESCAP được thành lập năm 1950 [2]. Hmm", "empty"),
+    "an echo of the prompt only": ('Sources:\n<source id="1">ESCAP 1950</source>', "empty"),
+    "a source it was not given": ("ESCAP được thành lập năm 1947 [7].", "uncited"),
+    "another language": ("ESCAP was established in 1947 [2].", "language"),
+    "a claim its source does not make": ("ESCAP được thành lập năm 1950 [2].", "unsupported"),
+}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("case", list(BAD_REPLIES))
+def test_a_bad_reply_falls_back_to_extractive(case, backend, server, escap_passages, caplog):
+    reply, reason = BAD_REPLIES[case]
+    server.enqueue(reply)
+    with caplog.at_level(logging.INFO):
+        answer, streamed = ask(backend, server, escap_passages)
+    assert_fell_back(answer, reason, caplog)
+    assert "1947" in answer.text and "1950" not in answer.text
+    assert "1950" not in streamed and "<think" not in streamed and "<source" not in streamed
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_changed_date_is_removed_and_the_answer_falls_back(backend, server, caplog):
+    # The issue's case: the source says 22/3, a base model copied it with 19/3.
+    server.enqueue("Ngày 19/3, Thứ trưởng Bùi Thanh Sơn dẫn đầu đoàn Việt Nam [1].")
+    passages = [make_passage(G77_TEXT, "001_g77", "Hội nghị Nam - Nam")]
+    with caplog.at_level(logging.INFO):
+        answer, _ = ask(backend, server, passages, G77_QUESTION)
+    assert_fell_back(answer, "unsupported", caplog)
+    assert "19/3" not in answer.text and "22/3" in answer.text
+    assert "date 19/3 not in [1]" in caplog.text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_only_the_unsupported_sentence_is_removed(backend, server, caplog):
+    server.enqueue(
+        "Đoàn Việt Nam do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1]. Hội nghị khai mạc ngày 19/3 [1]. "
+        "Hội nghị họp tại Buenos Aires [1]."
+    )
+    passages = [make_passage(G77_TEXT, "001_g77", "Hội nghị Nam - Nam")]
+    with caplog.at_level(logging.INFO):
+        answer, _ = ask(backend, server, passages, G77_QUESTION)
+    assert answer.backend == backend and not answer.fell_back
+    assert answer.text == (
+        "Đoàn Việt Nam do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1]. Hội nghị họp tại Buenos Aires [1]."
+    )
+    assert (answer.sentences_total, answer.sentences_removed) == (3, 1)
+    assert "unsupported_removed" in answer.flags
+    assert answer.notice == SENTENCES_REMOVED["vi"].format(count=1)
+    assert "removed an unsupported sentence" in caplog.text
+    reported = answer.to_dict()
+    assert reported["sentences_removed"] == 1 and reported["fell_back"] is False
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_think_blocks_split_across_deltas_never_reach_the_stream(backend, server, escap_passages):
+    server.enqueue(
+        "",
+        pieces=["<thi", "nk>Có lẽ là 19", "50.</th", "ink>ESCAP được thành ", "lập năm 1947 [2]."],
+    )
+    answer, streamed = ask(backend, server, escap_passages)
+    assert streamed == "ESCAP được thành lập năm 1947 [2]."
+    assert answer.text == "ESCAP được thành lập năm 1947 [1]." and not answer.fell_back
+    assert "think_removed" in answer.flags
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_an_echo_of_the_prompt_is_cut_and_ends_the_stream(backend, server, escap_passages):
+    echo = "\n".join(f'<source id="{n}">ESCAP có {n} thành viên.</source>' for n in range(200))
+    server.enqueue("", pieces=["ESCAP được thành lập năm 1947 [2]. Ques", "tion: Ai? ", echo])
+    answer, streamed = ask(backend, server, escap_passages)
+    assert streamed.strip() == "ESCAP được thành lập năm 1947 [2]."
+    assert answer.text == "ESCAP được thành lập năm 1947 [1]." and "echo_cut" in answer.flags
+    assert (answer.sentences_total, answer.sentences_removed) == (1, 0)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_endless_repetition_is_cut(backend, server, escap_passages, caplog):
+    loop = "ESCAP được thành lập năm 1947 [2]. " * 300
+    server.enqueue(loop)
+    with caplog.at_level(logging.INFO):
+        answer, streamed = ask(backend, server, escap_passages)
+    assert answer.text == "ESCAP được thành lập năm 1947 [1]." and not answer.fell_back
+    assert "repetition_cut" in answer.flags and "repetition_cut" in caplog.text
+    assert streamed.count("1947") <= 3  # the stream stopped as soon as the loop showed
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_phrase_loop_without_full_stops_is_cut(backend, server, escap_passages):
+    server.enqueue("ESCAP có 53 thành viên chính thức [2]. Và hợp tác" + " và hợp tác" * 100)
+    answer, _ = ask(backend, server, escap_passages, "ESCAP có bao nhiêu thành viên?")
+    assert answer.text == "ESCAP có 53 thành viên chính thức [1]."
+    assert "repetition_cut" in answer.flags and "unfinished_dropped" in answer.flags
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_html_and_markdown_from_the_model_end_in_a_correct_telegram_reply(
+    backend, server, escap_passages
+):
+    from bot.telegram.rendering import render_answer
+
+    server.enqueue(
+        "**ESCAP** được thành lập năm <b>1947</b> [2]. "
+        '<a href="https://evil.example/x">Hiện có 53 thành viên</a> chính thức [2]. '
+        "<script>alert(1)</script> `code` & < >"
+    )
+    answer, _ = ask(backend, server, escap_passages, "ESCAP có bao nhiêu thành viên?")
+    assert answer.text == (
+        "ESCAP được thành lập năm 1947 [1]. Hiện có 53 thành viên chính thức [1]."
+    )
+    rendered = render_answer(answer)
+    shown = telegram_html_parser()(rendered)  # raises where Telegram would reject it
+    assert answer.text in shown and "evil.example" not in rendered
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_server_that_hangs_after_accepting_is_cut_at_the_deadline(
+    backend, server, escap_passages, caplog
+):
+    server.enqueue("never sent", hang=True)
+    with caplog.at_level(logging.WARNING):
+        answer, _ = ask(backend, server, escap_passages, timeout=1.0)
+    assert_fell_back(answer, "timeout", caplog)
+    assert answer.timings_ms["total"] <= 1000 + 2000
+    assert "deadline" in caplog.text
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_reply_that_trickles_forever_is_cut_at_the_deadline(
+    backend, server, escap_passages, caplog
+):
+    server.enqueue("ESCAP được thành lập năm 1947 [2]. ", forever=True, interval=0.05)
+    with caplog.at_level(logging.WARNING):
+        answer, streamed = ask(backend, server, escap_passages, timeout=1.0)
+    assert_fell_back(answer, "timeout", caplog)
+    assert answer.timings_ms["total"] <= 1000 + 2000
+    assert streamed.startswith("ESCAP được thành lập năm 1947")  # the user saw it coming
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_prompt_is_fitted_to_the_context_window(backend, server):
+    long_text = "Hiện ESCAP có 53 thành viên chính thức và 9 thành viên liên kết. " * 30
+    passages = [make_passage(long_text, f"doc{n}", f"Bài {n}", 0.9 - n / 10) for n in range(5)]
+    server.enqueue("ESCAP có 53 thành viên chính thức [1].")
+    settings = model_settings(backend, server.url).model_copy(
+        update={"llm_context_tokens": 2048, "llm_max_tokens": 256}
+    )
+    answer = answerer_for(settings, passages).answer("ESCAP có bao nhiêu thành viên?")
+    messages = server.chat_bodies()[0]["messages"]
+    prompt = sum(estimate_tokens(m["content"]) for m in messages)
+    assert prompt + 256 <= 2048
+    assert 1 <= messages[1]["content"].count("<source ") < 5
+    assert (
+        answer.text == "ESCAP có 53 thành viên chính thức [1]."
+        and "context_trimmed" in answer.flags
+    )
+    assert len(answer.passages) == 5  # all passages are still listed for the user
+
+
+def test_one_passage_too_long_for_the_window_is_shortened(server):
+    passages = [make_passage("Hiện ESCAP có 53 thành viên chính thức. " * 400, "doc")]
+    server.enqueue("ESCAP có 53 thành viên chính thức [1].")
+    settings = model_settings("openai", server.url).model_copy(
+        update={"llm_context_tokens": 1024, "llm_max_tokens": 128}
+    )
+    answer = answerer_for(settings, passages).answer("ESCAP có bao nhiêu thành viên?")
+    messages = server.chat_bodies()[0]["messages"]
+    assert sum(estimate_tokens(m["content"]) for m in messages) + 128 <= 1024
+    assert answer.text == "ESCAP có 53 thành viên chính thức [1]."
