@@ -42,6 +42,7 @@ from bot.guard import follows_injection, looks_like_injection
 from bot.language import (
     DECLINE,
     EMPTY_QUESTION,
+    NO_WORDS,
     MODEL_DISCARDED,
     MODEL_EMPTY,
     MODEL_TIMEOUT,
@@ -235,6 +236,8 @@ class Answerer:
 
         if not question:
             return reply(EMPTY_QUESTION[lang], "empty")
+        if not any(ch.isalnum() for ch in question):
+            return reply(NO_WORDS[lang], "no_words")
         limit = self.settings.max_question_chars
         if len(question) > limit:
             return reply(TOO_LONG[lang].format(limit=limit), "too_long")

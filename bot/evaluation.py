@@ -9,7 +9,9 @@ or `injection` question. Metrics, overall and per kind and per language:
 - citation precision: of the articles the answers cite, the share among the item's `docs`;
 - refusal rate on out_of_scope / injection items (declined *and* saying so);
 - false-refusal rate on answerable items;
-- latency p50 / p95 of each question (every turn), in milliseconds.
+- latency p50 / p95 of each question (every turn), in milliseconds;
+- with a model backend: the share of the model's sentences that reached the user (after the
+  grounding checks) and the share of answers that fell back to the extractive answer.
 """
 
 from __future__ import annotations
@@ -147,6 +149,13 @@ def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
     cited = [doc for r in answerable for doc in r.cited]
     cited_ok = sum(doc in r.item.docs for r in answerable for doc in r.cited)
     latencies = [x for r in results for x in r.latencies_ms]
+    written = sum(r.answer.sentences_total for r in results)
+    removed = sum(r.answer.sentences_removed for r in results)
+    generated = [
+        r
+        for r in results
+        if r.answer.answered and (r.answer.backend != "extractive" or r.answer.fell_back)
+    ]
     return {
         "items": len(results),
         "answerable": len(answerable),
@@ -159,6 +168,8 @@ def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
         ),
         "latency_p50_ms": round(percentile(latencies, 50), 1),
         "latency_p95_ms": round(percentile(latencies, 95), 1),
+        "sentences_kept": _ratio(written - removed, written),
+        "fallback_rate": _ratio(sum(r.answer.fell_back for r in generated), len(generated)),
     }
 
 
@@ -193,6 +204,8 @@ COLUMNS = (
     ("false_refusal_rate", "false ref"),
     ("latency_p50_ms", "p50 ms"),
     ("latency_p95_ms", "p95 ms"),
+    ("sentences_kept", "kept"),
+    ("fallback_rate", "fell back"),
 )
 
 

@@ -77,8 +77,7 @@ _SHORT = 4  # a question of at most this many words is taken as a follow-up
 
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]{1,9}\b")
 _QUESTION_OPENERS = frozenset(
-    fold(w)
-    for w in "ai khi bao nào gì tại vì sao what which who when where why how".split()
+    fold(w) for w in "ai khi bao nào gì tại vì sao what which who when where why how".split()
 )
 
 

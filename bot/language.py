@@ -76,6 +76,12 @@ EMPTY_QUESTION = {
     "vi": "Câu hỏi trống. Hãy gửi một câu hỏi, ví dụ: “ESCAP được thành lập năm nào?”",
     "en": "The question is empty. Please ask something, e.g. “When was ESCAP established?”",
 }
+NO_WORDS = {
+    "vi": "Câu hỏi chỉ có dấu câu hoặc ký hiệu. Hãy viết câu hỏi bằng chữ, ví dụ: "
+    "“ESCAP được thành lập năm nào?”",
+    "en": "The question has only punctuation or symbols. Please ask in words, e.g. "
+    "“When was ESCAP established?”",
+}
 TOO_LONG = {
     "vi": "Câu hỏi quá dài (tối đa {limit} ký tự). Hãy hỏi ngắn gọn hơn.",
     "en": "The question is too long (at most {limit} characters). Please shorten it.",

@@ -109,3 +109,17 @@ def test_ask_batch_command(seed_kb, tmp_path):
     assert "total" in lines[0]["timings_ms"] and lines[0]["backend"] == "extractive"
     assert "53" in lines[1]["answer"]
     assert lines[2]["answered"] is False
+
+
+@pytest.mark.parametrize("question", ["???", "…!!", "--- * ---"])
+def test_a_question_of_only_punctuation_gets_a_clear_message(answerer, question):
+    answer = answerer.answer(question)
+    assert not answer.answered and answer.flags == ["no_words"]
+    assert "dấu câu" in answer.text and not answer.citations
+
+
+def test_a_one_word_question_answers_about_that_word_or_declines(answerer):
+    known = answerer.answer("ESCAP")
+    assert known.answered and known.citations and "ESCAP" in known.text
+    unknown = answerer.answer("Vietlott")
+    assert not unknown.answered and unknown.flags == ["not_covered"]
