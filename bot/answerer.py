@@ -42,7 +42,6 @@ from bot.guard import follows_injection, looks_like_injection
 from bot.language import (
     DECLINE,
     EMPTY_QUESTION,
-    NO_WORDS,
     MODEL_DISCARDED,
     MODEL_EMPTY,
     MODEL_TIMEOUT,
@@ -50,6 +49,7 @@ from bot.language import (
     MODEL_UNREACHABLE,
     MODEL_UNSUPPORTED,
     MODEL_WRONG_LANGUAGE,
+    NO_WORDS,
     OUT_OF_ROLE,
     SENTENCES_REMOVED,
     STORE_UNAVAILABLE,
