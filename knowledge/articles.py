@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from knowledge.cleaning import clean_page
 from knowledge.errors import ArticleRejected
@@ -129,7 +130,7 @@ def _pdf_to_page(data: bytes, name: str) -> tuple[str, dict[str, str]]:
     try:
         reader = PdfReader(io.BytesIO(data))
         text = "\n\n".join(page.extract_text() or "" for page in reader.pages)
-        info = reader.metadata or {}
+        info: Any = reader.metadata or {}
         title = str(info.get("/Title") or "").strip()
         author = str(info.get("/Author") or "").strip()
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as error:

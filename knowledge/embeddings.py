@@ -85,7 +85,7 @@ class SentenceEmbedder(Embedder):
         self._query_lock = threading.Lock()
 
     def count_tokens(self, text: str) -> int:
-        prompt = self._model.prompts.get("passage", "") if "passage" in self._prompts else ""
+        prompt = (self._model.prompts or {}).get("passage") or ""
         return len(self._model.tokenizer(prompt + text, add_special_tokens=True)["input_ids"])
 
     def embed_query(self, text: str) -> np.ndarray:

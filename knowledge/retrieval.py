@@ -59,14 +59,17 @@ def question_concepts(text: str, glossary: bool = True) -> tuple[list[Concept], 
     """
     if is_english(text):
         if not glossary:
-            return [(w,) for w in words(text) if w not in STOPWORDS | QUESTION_WORDS], []
+            plain: list[Concept] = [
+                (w,) for w in words(text) if w not in STOPWORDS | QUESTION_WORDS
+            ]
+            return plain, []
         return [alts for _, alts in english_concepts(text)], []
     syllables = words(text)
     skip = STOPWORDS | QUESTION_WORDS
     # Names and numbers ("ESCAP", "2024") are words on their own, never half of a compound.
     whole = {fold(t) for t in _NAME_OR_NUMBER.findall(text)}
-    unigrams = [(w,) for w in dict.fromkeys(syllables) if w not in skip]
-    bigrams = [
+    unigrams: list[Concept] = [(w,) for w in dict.fromkeys(syllables) if w not in skip]
+    bigrams: list[Concept] = [
         (f"{a} {b}",)
         for a, b in dict.fromkeys(itertools.pairwise(syllables))
         if not ({a, b} & (skip | whole))
