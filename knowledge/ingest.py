@@ -163,6 +163,8 @@ def write_generation(
                 documents=[c.text for c in batch],
                 metadatas=[chunk_metadata(c) for c in batch],
             )
+        if sentences is not None:
+            store.add_sentence_vectors(name, [c.chunk_id for c in chunks], sentences)
         if collection.count() != len(chunks):
             raise StoreUnavailable(
                 f"the vector store holds {collection.count()} of {len(chunks)} chunks"

@@ -156,6 +156,43 @@ class GenerationStore:
         except Exception as error:
             raise _store_error(error, self) from error
 
+    def add_sentence_vectors(
+        self, name: str, chunk_ids: list[str], sentences: SentenceIndex, batch: int = 250
+    ) -> None:
+        """On a Chroma server, keep the sentence vectors beside the chunks' collection, so that
+        a replica rebuilding its files from the server scores by sentence as the builder does.
+        (Locally they are files of the generation: nothing to do.)"""
+        if not self.server_mode:
+            return
+        ids: list[str] = []
+        rows: list[int] = []
+        for row, chunk_id in enumerate(chunk_ids):
+            count = int(sentences.offsets[row + 1] - sentences.offsets[row])
+            ids.extend(f"{chunk_id}#{index:04d}" for index in range(count))
+            rows.extend(range(int(sentences.offsets[row]), int(sentences.offsets[row + 1])))
+        try:
+            collection = self._server().create_collection(
+                self._sentence_collection(name),
+                configuration={"hnsw": {"space": "cosine"}},
+                embedding_function=None,
+            )
+            for start in range(0, len(ids), batch):
+                picked = rows[start : start + batch]
+                collection.add(
+                    ids=ids[start : start + batch],
+                    embeddings=np.asarray(sentences.vectors[picked], dtype=np.float32),
+                )
+        except Exception as error:
+            raise _store_error(error, self) from error
+
+    def _sentence_collection(self, name: str) -> str:
+        return f"{self.collection_name(name)}-sentences"
+
+    def _delete_server_collections(self, name: str) -> None:
+        for collection in (self.collection_name(name), self._sentence_collection(name)):
+            with contextlib.suppress(Exception):
+                self._server().delete_collection(collection)
+
     def open_collection(self, name: str) -> Any:
         try:
             return self._client_for(name).get_collection(
@@ -242,8 +279,7 @@ class GenerationStore:
         """Remove a generation that failed to build (its files and its server collection)."""
         self._close_local(name)
         if self.server_mode:
-            with contextlib.suppress(Exception):
-                self._server().delete_collection(self.collection_name(name))
+            self._delete_server_collections(name)
         shutil.rmtree(self.folder(name), ignore_errors=True)
 
     # --- reading a generation ----------------------------------------------------------------
@@ -333,7 +369,33 @@ class GenerationStore:
             chunks,
             vectors,
             LexicalIndex.build([c.text for c in chunks]),
+            self._server_sentences(name, [c.chunk_id for c in chunks], vectors.shape[1]),
         )
+
+    def _server_sentences(
+        self, name: str, chunk_ids: list[str], dimension: int
+    ) -> SentenceIndex | None:
+        """A server generation's sentence vectors in chunk order; None if it has none."""
+        try:
+            collection = self._server().get_collection(
+                self._sentence_collection(name), embedding_function=None
+            )
+        except Exception:  # built before sentence vectors, or by another version
+            return None
+        by_chunk: dict[str, list[tuple[str, Any]]] = {}
+        page = 1000
+        for offset in range(0, collection.count(), page):
+            batch = collection.get(offset=offset, limit=page, include=["embeddings"])
+            for sentence_id, vector in zip(batch["ids"], batch["embeddings"], strict=True):
+                chunk_id, _, index = sentence_id.rpartition("#")
+                by_chunk.setdefault(chunk_id, []).append((index, vector))
+        rows: list[Any] = []
+        offsets = [0]
+        for chunk_id in chunk_ids:
+            rows.extend(vector for _, vector in sorted(by_chunk.get(chunk_id, [])))
+            offsets.append(len(rows))
+        vectors = np.asarray(rows, dtype=np.float16).reshape(len(rows), dimension)
+        return SentenceIndex(vectors, np.asarray(offsets, np.int64))
 
     # --- locks and clean-up ------------------------------------------------------------------
     @contextlib.contextmanager
@@ -369,8 +431,7 @@ class GenerationStore:
                     continue  # a process still serves it
                 self._close_local(folder.name)
                 if self.server_mode:
-                    with contextlib.suppress(Exception):
-                        self._server().delete_collection(self.collection_name(folder.name))
+                    self._delete_server_collections(folder.name)
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder.name)
         return removed

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from knowledge import KnowledgeBase
@@ -83,6 +84,16 @@ def test_two_replicas_follow_one_generation(
         assert second.generation is not None
         assert second.generation.name == first.generation.name
         assert len(second.generation.chunks) == len(first.generation.chunks)
+        # ... with the sentence vectors too, so that it scores passages by sentence as well.
+        mine, theirs = first.generation.sentences, second.generation.sentences
+        assert mine is not None and theirs is not None
+        probe = np.ones(embedder.dimension, np.float32)
+        for chunk_id, row in first.generation.row_of.items():
+            np.testing.assert_allclose(
+                mine.similarities(row, probe),
+                theirs.similarities(second.generation.row_of[chunk_id], probe),
+                rtol=1e-3,
+            )
         assert top_docs(second) == top_docs(first)
 
         # One replica ingests a new article; the other follows the pointer on its next check.
