@@ -9,7 +9,14 @@ from pathlib import Path
 
 import pytest
 from answer_checks import check_answer, check_chat
-from llama_helpers import TIMEOUT, SeedIndex, model_settings, require_local_extra, run_diplobot
+from llama_helpers import (
+    TIMEOUT,
+    SeedIndex,
+    model_settings,
+    parse_json_lines,
+    require_local_extra,
+    run_diplobot,
+)
 
 from bot.backends import create_backend
 from bot.settings import Settings
@@ -98,6 +105,23 @@ def test_ask_json_in_process(seed_index: SeedIndex) -> None:
     answer = json.loads(done.stdout)
     check_answer(answer, TIMEOUT, "llamacpp")
     assert answer["answered"]
+
+
+def test_a_follow_up_is_answered_as_without_a_model(seed_index: SeedIndex) -> None:
+    # The dev set's follow-up (d16): the extractive backend answers it, so the model's rewrite
+    # of the question must not turn it into a refusal, whatever the model writes.
+    turns = [
+        "Ai là Giám đốc Văn phòng Liên hợp quốc về hợp tác Nam-Nam?",
+        "Bà ấy giới thiệu nền tảng chia sẻ kiến thức nào?",
+    ]
+    stdin = json.dumps({"id": "d16", "turns": turns}, ensure_ascii=False) + "\n"
+    settings = model_settings(llm_backend="llamacpp", llm_model="gemma3-270m")
+    done = run_diplobot(seed_index, ["ask", "--batch"], seed_index.env(**settings), stdin)
+    assert done.returncode == 0, done.stderr[-2000:]
+    [answer] = parse_json_lines(done.stdout)
+    check_answer(answer, TIMEOUT, "llamacpp")
+    assert answer["answered"], answer["standalone_question"]
+    assert "Galaxy" in answer["answer"]
 
 
 def test_chat_in_process_with_a_gguf_path(seed_index: SeedIndex, gguf_path: Path) -> None:
