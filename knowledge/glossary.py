@@ -1,10 +1,12 @@
 """English → Vietnamese lexicon of the domain, for English questions on a Vietnamese corpus.
 
-The offline encoder (all-MiniLM-L6-v2) is English-only, so an English question shares almost
-nothing, lexically or densely, with Vietnamese passages beyond names and numbers. Dictionary
-query translation is the classic remedy in cross-language retrieval: each English term of the
-question is expanded with its Vietnamese equivalents, for BM25 and for the relevance signal.
-A multilingual embedding model makes this less needed, never wrong.
+An English question shares almost nothing lexically with Vietnamese passages beyond names and
+numbers. Dictionary query translation is the classic remedy in cross-language retrieval: each
+English term of the question is expanded with its Vietnamese equivalents, for BM25 and for the
+relevance signal. Measured with the multilingual encoder (README "Quality"): without it the
+English seed questions lose context recall (1.00 → 0.00 on dev, 0.67 on held-out) and are
+declined, because e5's cross-lingual similarity alone ranks the answer too low and the
+relevance signal counts Vietnamese terms. `DIPLOBOT_ENGLISH_GLOSSARY=false` turns it off.
 """
 
 from __future__ import annotations

@@ -1,7 +1,9 @@
 import itertools
 
+from knowledge.articles import load_article
 from knowledge.chunking import chunk_article, chunk_id, split_sentences
 from knowledge.records import Article, ArticleMeta
+from tests.conftest import SEEDS
 
 
 def article(text: str) -> Article:
@@ -75,10 +77,6 @@ def test_one_sentence_longer_than_the_window_is_cut_between_words():
 
 
 def test_seed_chunks_fit_the_default_encoders_window(embedder):
-    from conftest import SEEDS
-
-    from knowledge.articles import load_article
-
     for path in sorted(SEEDS.glob("*.txt")):
         loaded = load_article(path)
         chunks = chunk_article(
