@@ -21,7 +21,9 @@ class Settings(KnowledgeSettings):
 
     # --- language-model backend -------------------------------------------------------------
     llm_backend: BackendName = Field(
-        "extractive", description="Answer backend: `extractive` (no model), `openai`, `ollama`."
+        "extractive",
+        description="Answer backend: `extractive` (no model), `openai`, `ollama`, `llamacpp` "
+        "(in-process; `llm_model` is a GGUF path or `gemma3-270m`).",
     )
     llm_base_url: str | None = Field(
         None,
@@ -40,6 +42,12 @@ class Settings(KnowledgeSettings):
     llm_max_retries: int = Field(1, description="Retries of a failed model request.")
     llm_temperature: float = Field(0.1, description="Sampling temperature of the model.")
     llm_max_tokens: int = Field(700, description="Longest answer the model may write, in tokens.")
+    llm_system_in_user: bool = Field(
+        False,
+        description="Send the rules at the start of the first user message instead of as a "
+        "system message, for chat templates that drop system messages (llama.cpp's server "
+        "with `--chat_format gemma`).",
+    )
     llm_context_tokens: int = Field(
         4096,
         description="The model's context window in tokens: the prompt is fitted to it, "

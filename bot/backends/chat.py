@@ -12,16 +12,34 @@ import re
 from collections.abc import Sequence
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 from bot.answers import Turn
 from bot.backends.base import AnswerBackend, BackendError, TokenCallback
-from bot.language import Lang
+from bot.language import Lang, detect_language
 from bot.model_output import StopGeneration, clean_model_text
 from bot.prompts import REWRITE_PROMPT, SYSTEM_PROMPT, answer_message, rewrite_message
 from knowledge.records import Passage
+from knowledge.text import content_words, words
 
 log = logging.getLogger(__name__)
+
+_PROMPT_WORDS = frozenset(words(REWRITE_PROMPT))
+
+
+def plausible_rewrite(candidate: str, question: str) -> bool:
+    """Whether a model's standalone question can stand for the user's: same language, most of
+    the user's own content words kept, and not an echo of the rewrite instructions (a weak
+    model copies them back, and searching for them would decline a fair follow-up)."""
+    if detect_language(candidate) != detect_language(question):
+        return False
+    own = set(content_words(question))
+    said = set(content_words(candidate))
+    if own and len(own & said) < len(own) / 2:
+        return False
+    borrowed = said - own
+    return not borrowed or len(borrowed & _PROMPT_WORDS) <= len(borrowed) / 2
+
 
 _LABEL = re.compile(r"^\s*(?:standalone question|question)\s*:\s*", re.IGNORECASE)
 
@@ -60,10 +78,7 @@ class ChatModelBackend(AnswerBackend):
         `on_token` may raise `StopGeneration` to end the answer early; the text so far is
         returned. An empty reply is returned as "" (the answerer falls back).
         """
-        messages = [
-            SystemMessage(SYSTEM_PROMPT),
-            HumanMessage(answer_message(question, passages, lang)),
-        ]
+        messages = self.messages(SYSTEM_PROMPT, answer_message(question, passages, lang))
         pieces: list[str] = []
         stream = self.chat_model.stream(messages)
         try:
@@ -86,11 +101,21 @@ class ChatModelBackend(AnswerBackend):
         # An empty reply is the answerer's to judge (it falls back with a notice).
         return "".join(pieces).strip()
 
+    # Chat templates that drop system messages (Gemma in llama.cpp's server) need the rules in
+    # the user's turn; `Settings.llm_system_in_user` sets this.
+    system_in_user: bool = False
+
+    def messages(self, rules: str, content: str) -> list[BaseMessage]:
+        """The rules and the user's content, as a system and a user message or as one."""
+        if self.system_in_user:
+            return [HumanMessage(f"{rules}\n\n{content}")]
+        return [SystemMessage(rules), HumanMessage(content)]
+
     def rewrite(self, question: str, history: Sequence[Turn]) -> str | None:
         """Ask the model for a standalone version of a follow-up (see `AnswerBackend.rewrite`)."""
         if not history:
             return None
-        messages = [SystemMessage(REWRITE_PROMPT), HumanMessage(rewrite_message(question, history))]
+        messages = self.messages(REWRITE_PROMPT, rewrite_message(question, history))
         try:
             reply = self.chat_model.invoke(messages).text
         except Exception as error:
@@ -102,5 +127,8 @@ class ChatModelBackend(AnswerBackend):
             return None
         candidate = lines[0].strip().strip("\"“”'").strip()
         if not candidate or len(candidate) > self.max_question_chars:
+            return None
+        if not plausible_rewrite(candidate, question):
+            log.info("%s rewrite discarded (echo, other language or off the question)", self.name)
             return None
         return candidate

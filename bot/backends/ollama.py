@@ -32,6 +32,7 @@ class OllamaBackend(ChatModelBackend):
             client_kwargs={"timeout": settings.llm_timeout},
         )
         backend = cls(chat_model, settings.llm_model, settings.max_question_chars)
+        backend.system_in_user = settings.llm_system_in_user
         backend.base_url = (settings.llm_base_url or DEFAULT_OLLAMA_URL).rstrip("/")
         return backend
 

@@ -47,6 +47,7 @@ class OpenAIBackend(ChatModelBackend):
             **token_limit(settings),
         )
         backend = cls(chat_model, settings.llm_model, settings.max_question_chars)
+        backend.system_in_user = settings.llm_system_in_user
         backend.base_url = (settings.llm_base_url or DEFAULT_OPENAI_URL).rstrip("/")
         backend.api_key = settings.llm_api_key.get_secret_value()
         return backend

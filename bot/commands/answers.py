@@ -23,7 +23,9 @@ from bot.settings import Settings
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--backend", choices=sorted(BACKENDS), help="answer backend")
-    parser.add_argument("--model", help="model name on the server")
+    parser.add_argument(
+        "--model", help="model name on the server; for llamacpp a GGUF path or gemma3-270m"
+    )
     parser.add_argument("--base-url", help="model server URL")
 
 

@@ -425,3 +425,51 @@ def test_one_passage_too_long_for_the_window_is_shortened(server):
     messages = server.chat_bodies()[0]["messages"]
     assert sum(estimate_tokens(m["content"]) for m in messages) + 128 <= 1024
     assert answer.text == "ESCAP có 53 thành viên chính thức [1]."
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_rewrite_that_echoes_the_instructions_is_not_searched(backend, server, escap_passages):
+    from bot.answers import Turn
+    from bot.prompts import REWRITE_PROMPT
+
+    server.enqueue(REWRITE_PROMPT.splitlines()[0])  # what a weak base model writes back
+    server.enqueue("53 thành viên chính thức [2].")
+    knowledge = FakeKnowledge(escap_passages)
+    settings = model_settings(backend, server.url)
+    answerer = Answerer(settings, knowledge, create_backend(settings))
+    history = [Turn("ESCAP được thành lập năm nào?", "Năm 1947 [1].")]
+
+    answer = answerer.answer("Hiện tổ chức này có bao nhiêu thành viên chính thức?", history)
+
+    # The model-free rewrite is searched instead, and the follow-up is answered.
+    assert "Rewrite" not in knowledge.queries[0] and "thành viên" in knowledge.queries[0]
+    assert answer.answered
+
+
+@pytest.mark.parametrize(
+    ("candidate", "plausible"),
+    [
+        ("Giám đốc UNOSSC giới thiệu nền tảng chia sẻ kiến thức nào?", True),
+        ("Rewrite the user's last question as one standalone question", False),
+        ("Which knowledge platform did the UNOSSC director introduce?", False),  # language
+        ("Bà ấy sinh năm nào?", False),  # not the user's question any more
+    ],
+)
+def test_plausible_rewrites(candidate, plausible):
+    from bot.backends.chat import plausible_rewrite
+
+    question = "Bà ấy giới thiệu nền tảng chia sẻ kiến thức nào?"
+    assert plausible_rewrite(candidate, question) is plausible
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_rules_can_ride_in_the_user_turn(backend, server, escap_passages):
+    from bot.prompts import SYSTEM_PROMPT
+
+    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    settings = model_settings(backend, server.url).model_copy(update={"llm_system_in_user": True})
+    answer = answerer_for(settings, escap_passages).answer("ESCAP được thành lập năm nào?")
+    messages = server.chat_bodies()[0]["messages"]
+    assert [m["role"] for m in messages] == ["user"]
+    assert messages[0]["content"].startswith(SYSTEM_PROMPT.strip()[:40])
+    assert answer.answered

@@ -101,7 +101,13 @@ def model_settings(server: LlamaServer | None = None, **more: object) -> dict[st
         "llm_context_tokens": CONTEXT_TOKENS,
     }
     if server is not None:
-        values.update(llm_backend="openai", llm_base_url=server.url, llm_model=MODEL_ALIAS)
+        # llama-cpp-python's "gemma" chat format drops system messages.
+        values.update(
+            llm_backend="openai",
+            llm_base_url=server.url,
+            llm_model=MODEL_ALIAS,
+            llm_system_in_user=True,
+        )
     values.update(more)
     return values
 
