@@ -9,11 +9,13 @@ switched in only once complete; until then the old one keeps serving.
 from __future__ import annotations
 
 import errno
+import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -47,8 +49,8 @@ class Plan:
     duplicates: dict[str, str]
 
 
-def plan_sync(knowledge_dir: Path, current: Generation | None, model: str) -> Plan:
-    """Compare the folder with the generation serving."""
+def plan_sync(knowledge_dir: Path, manifest: dict[str, Any] | None, model: str) -> Plan:
+    """Compare the folder with the manifest of the generation serving (None: no index yet)."""
     if not knowledge_dir.is_dir():
         raise KnowledgeError(f"the knowledge directory {knowledge_dir} does not exist")
     files: dict[str, Path] = {}
@@ -64,13 +66,15 @@ def plan_sync(knowledge_dir: Path, current: Generation | None, model: str) -> Pl
         raise KnowledgeError(
             f"the knowledge directory cannot be read ({error.strerror}: {error.filename})"
         ) from error
-    known = current.articles if current and current.embedding_model == model else {}
+    indexed: dict[str, Any] = dict((manifest or {}).get("articles", {}))
+    built_with = str((manifest or {}).get("embedding_model", ""))
+    known = indexed if built_with == model else {}
     return Plan(
         files=files,
         hashes=hashes,
         added=sorted(d for d in files if d not in known),
         updated=sorted(d for d in files if d in known and known[d]["hash"] != hashes[d]),
-        removed=sorted(d for d in (current.articles if current else {}) if d not in files),
+        removed=sorted(d for d in indexed if d not in files),
         unchanged=sorted(d for d in files if d in known and known[d]["hash"] == hashes[d]),
         duplicates=duplicates,
     )
@@ -85,7 +89,9 @@ def sync(
 ) -> tuple[IngestReport, str | None]:
     """Build and switch in a new generation if the folder changed; returns it (or None)."""
     started = time.perf_counter()
-    plan = plan_sync(Path(settings.knowledge_dir), current, embedder.name)
+    plan = plan_sync(
+        Path(settings.knowledge_dir), current.manifest if current else None, embedder.name
+    )
     report = IngestReport(
         added=list(plan.added),
         updated=list(plan.updated),
@@ -137,6 +143,34 @@ def sync(
     report.generation = name
     report.seconds = time.perf_counter() - started
     return report, name
+
+
+def unchanged_report(settings: KnowledgeSettings, store: GenerationStore) -> IngestReport | None:
+    """The report of an ingest that would change nothing, from the pointer, the manifest and
+    file hashes alone; None when something changed or cannot be told without opening the index.
+
+    Opening the index imports Chroma and the encoder, which is most of a no-op ingest's time.
+    """
+    if store.server_mode:
+        return None
+    started = time.perf_counter()
+    name = store.current_name()
+    if name is None or not store.is_ready(name):
+        return None
+    try:
+        manifest = json.loads((store.folder(name) / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    plan = plan_sync(Path(settings.knowledge_dir), manifest, settings.embedding_model)
+    if plan.added or plan.updated or plan.removed:
+        return None
+    return IngestReport(
+        unchanged=list(plan.unchanged),
+        failed=dict(plan.duplicates),
+        chunks=int(manifest.get("chunks", 0)),
+        generation=name,
+        seconds=time.perf_counter() - started,
+    )
 
 
 def write_generation(

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from bot.settings import Settings
+from knowledge.records import IngestReport
 
 
 def register(subparsers: Any) -> None:
@@ -29,8 +30,17 @@ def run_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from knowledge import KnowledgeBase, KnowledgeError
+    from knowledge.ingest import unchanged_report
+    from knowledge.store import GenerationStore
 
     settings = Settings()
+    try:
+        quick = unchanged_report(settings, GenerationStore(settings))
+    except KnowledgeError:
+        quick = None  # let the full path say what is wrong
+    if quick is not None:
+        print_ingest_report(args, settings, quick, str(settings.chroma_path))
+        return 0
     bar: tqdm[Any] | None = None
 
     def progress(done: int, total: int) -> None:
@@ -48,14 +58,20 @@ def run_ingest(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
+    print_ingest_report(args, settings, report, knowledge.store.describe())
+    return 0
+
+
+def print_ingest_report(
+    args: argparse.Namespace, settings: Settings, report: IngestReport, where: str
+) -> None:
     if args.json:
         print(json.dumps(report.__dict__, ensure_ascii=False, indent=1))
     else:
-        print(f"{settings.knowledge_dir} → {knowledge.store.describe()}")
+        print(f"{settings.knowledge_dir} → {where}")
         print(report.summary())
         if report.generation:
             print(f"index generation: {report.generation}")
-    return 0
 
 
 def run_search(args: argparse.Namespace) -> int:

