@@ -14,6 +14,7 @@ sentences' vectors and its title's; candidates are then scored by their best sen
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -111,17 +112,16 @@ def embed_chunks(
             titles.setdefault(chunk.meta.title, len(titles))
     texts = [sentence for _, sentence in distinct] + list(titles)
     # Chunks are reported done once every sentence up to their last one is embedded.
-    last_of_chunk = [
+    last_of_chunk = sorted(
         max(distinct[(c.meta.doc_id, s)] for s in sentences)
         for c, sentences in zip(chunks, per_chunk, strict=True)
-    ]
+    )
     vectors = np.zeros((len(texts), dimension), np.float32)
     for start in range(0, len(texts), BATCH):
         batch = texts[start : start + BATCH]
         vectors[start : start + len(batch)] = embedder.embed_passages(batch)
         if progress is not None:
-            done = sum(1 for last in last_of_chunk if last < start + len(batch))
-            progress(done, len(chunks))
+            progress(bisect.bisect_left(last_of_chunk, start + len(batch)), len(chunks))
     chunk_vectors = np.zeros((len(chunks), dimension), np.float32)
     rows: list[int] = []
     offsets = [0]
@@ -135,7 +135,6 @@ def embed_chunks(
         chunk_vectors[index] = mean / norm if norm else mean
         rows.extend(own)
         offsets.append(len(rows))
-    sentence_vectors = vectors[rows].astype(np.float16) if rows else vectors[:0]
     return chunk_vectors, SentenceIndex(
-        sentence_vectors.astype(np.float16), np.asarray(offsets, np.int64)
+        vectors[rows].astype(np.float16), np.asarray(offsets, np.int64)
     )
