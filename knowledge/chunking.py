@@ -15,7 +15,10 @@ from knowledge.records import Article, Chunk
 
 # A sentence ends at . ! ? … followed by a space and an upper-case letter, a digit, a quote or
 # an opening bracket. Abbreviations that end in a dot before a name are guarded.
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”»')]?\s+(?=[\"“«'(\[]?[A-ZÀ-Ỹ0-9Đ])")
+# A closing quote or bracket after the mark stays with its sentence.
+_SENTENCE_BREAK = re.compile(
+    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”»')]))\s+(?=[\"“«'(\[]?[A-ZÀ-Ỹ0-9Đ])"
+)
 _ABBREVIATIONS = re.compile(
     r"(?:\b(?:TP|Tp|TS|ThS|PGS|GS|BS|Q|P|St|Mr|Mrs|Ms|Dr|Prof|No|Vol|tr|v\.v|U\.S|e\.g|i\.e))\.$"
 )

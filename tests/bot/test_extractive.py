@@ -1,13 +1,9 @@
 from answer_fakes import ESCAP_TEXT, UNOSSC_TEXT, make_passage
 
-from bot.backends.extractive import (
-    ExtractiveBackend,
-    counted_noun,
-    question_anchors,
-    split_sentences,
-)
+from bot.backends.extractive import ExtractiveBackend, counted_noun, question_anchors
 from bot.citations import check_citations
 from bot.language import detect_language
+from knowledge.sentences import chunk_sentences
 
 PASSAGES = [
     make_passage(UNOSSC_TEXT, "004_unossc", "UNOSSC"),
@@ -21,7 +17,7 @@ def answer(question: str) -> str:
 
 def test_sentences_split_at_final_punctuation_not_inside():
     text = "Ngày 22/3, Hội nghị kết thúc. Đoàn do ông A. dẫn đầu. “Ví dụ, X.” 3 nước tham gia."
-    assert split_sentences(text) == [
+    assert chunk_sentences(text) == [
         "Ngày 22/3, Hội nghị kết thúc.",
         "Đoàn do ông A. dẫn đầu.",
         "“Ví dụ, X.”",

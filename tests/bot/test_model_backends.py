@@ -15,7 +15,7 @@ from fake_llm_server import FakeLLMServer
 from bot.answerer import FALLBACK_NOTICES, Answerer
 from bot.backends import create_backend
 from bot.language import MODEL_DISCARDED, MODEL_UNCITED, MODEL_UNREACHABLE, SENTENCES_REMOVED
-from bot.prompts import NOT_IN_SOURCES, estimate_tokens
+from bot.prompts import NOT_IN_SOURCES, REWRITE_PROMPT, estimate_tokens
 from bot.settings import Settings
 
 BACKENDS = ["openai", "ollama"]
@@ -188,11 +188,22 @@ def test_a_poisoned_passage_is_data_and_its_canary_never_reaches_the_answer(back
     assert "53 thành viên" in obeyed.text
 
 
+ECHOED_INSTRUCTIONS = REWRITE_PROMPT.splitlines()[0]  # what a weak base model writes back
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
-def test_follow_ups_are_rewritten_by_the_model(backend, server, escap_passages):
+@pytest.mark.parametrize(
+    ("rewrite", "searched"),
+    [
+        ("ESCAP hiện có bao nhiêu thành viên chính thức?", "ESCAP hiện có bao nhiêu thành viên"),
+        # An echo of the instructions is not searched: the model-free rewrite is.
+        (ECHOED_INSTRUCTIONS, "Hiện ESCAP có bao nhiêu thành viên chính thức"),
+    ],
+)
+def test_follow_ups_are_rewritten_by_the_model(backend, server, escap_passages, rewrite, searched):
     from bot.answers import Turn
 
-    server.enqueue("ESCAP hiện có bao nhiêu thành viên chính thức?")  # the rewrite
+    server.enqueue(rewrite)
     server.enqueue("53 thành viên chính thức [2].")
     knowledge = FakeKnowledge(escap_passages)
     settings = model_settings(backend, server.url)
@@ -201,8 +212,8 @@ def test_follow_ups_are_rewritten_by_the_model(backend, server, escap_passages):
 
     answer = answerer.answer("Hiện tổ chức này có bao nhiêu thành viên chính thức?", history)
 
-    assert knowledge.queries == ["ESCAP hiện có bao nhiêu thành viên chính thức?"]
-    assert answer.standalone_question == knowledge.queries[0]
+    assert len(knowledge.queries) == 1 and searched in knowledge.queries[0]
+    assert answer.standalone_question == knowledge.queries[0] and answer.answered
     rewrite_request = server.chat_requests()[0].body["messages"][1]["content"]
     assert "<conversation>" in rewrite_request and "ESCAP được thành lập" in rewrite_request
 
@@ -425,25 +436,6 @@ def test_one_passage_too_long_for_the_window_is_shortened(server):
     messages = server.chat_bodies()[0]["messages"]
     assert sum(estimate_tokens(m["content"]) for m in messages) + 128 <= 1024
     assert answer.text == "ESCAP có 53 thành viên chính thức [1]."
-
-
-@pytest.mark.parametrize("backend", BACKENDS)
-def test_a_rewrite_that_echoes_the_instructions_is_not_searched(backend, server, escap_passages):
-    from bot.answers import Turn
-    from bot.prompts import REWRITE_PROMPT
-
-    server.enqueue(REWRITE_PROMPT.splitlines()[0])  # what a weak base model writes back
-    server.enqueue("53 thành viên chính thức [2].")
-    knowledge = FakeKnowledge(escap_passages)
-    settings = model_settings(backend, server.url)
-    answerer = Answerer(settings, knowledge, create_backend(settings))
-    history = [Turn("ESCAP được thành lập năm nào?", "Năm 1947 [1].")]
-
-    answer = answerer.answer("Hiện tổ chức này có bao nhiêu thành viên chính thức?", history)
-
-    # The model-free rewrite is searched instead, and the follow-up is answered.
-    assert "Rewrite" not in knowledge.queries[0] and "thành viên" in knowledge.queries[0]
-    assert answer.answered
 
 
 @pytest.mark.parametrize(

@@ -84,3 +84,8 @@ def test_seed_chunks_fit_the_default_encoders_window(embedder):
         )
         for chunk in chunks:
             assert embedder.count_tokens(f"{chunk.meta.title}\n{chunk.text}") <= 512
+
+
+def test_a_closing_quote_after_the_full_stop_stays_in_the_chunk():
+    text = "Ông nói: “Việt Nam luôn ủng hộ hợp tác Nam - Nam.” Sau đó, hội nghị bế mạc."
+    assert chunk_article(article(text))[0].text == text

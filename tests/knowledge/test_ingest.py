@@ -24,13 +24,6 @@ ARTICLE = (
 )
 
 
-@pytest.fixture
-def kb(tmp_path: Path, embedder: Embedder) -> KnowledgeBase:
-    knowledge = KnowledgeBase.open(make_settings(tmp_path), embedder=embedder)
-    yield knowledge
-    knowledge.close()
-
-
 def top_docs(kb: KnowledgeBase, question: str) -> list[str]:
     return [p.doc_id for p in kb.search(question).passages]
 
