@@ -240,10 +240,10 @@ class SplitModel(ModelFile):
             if not verify and _is_verified(target, self.size, self.sha256):
                 return Fetched(target, False, time.perf_counter() - started)
             _remove_stale_temps(cache, self.filename)
-            if target.exists() and target.stat().st_size == self.size:
-                if _sha256_of(target) == self.sha256:  # e.g. copied in by hand: trust it now
-                    _write_sidecar(target, self.sha256)
-                    return Fetched(target, False, time.perf_counter() - started)
+            same_size = target.exists() and target.stat().st_size == self.size
+            if same_size and _sha256_of(target) == self.sha256:  # e.g. copied in by hand
+                _write_sidecar(target, self.sha256)
+                return Fetched(target, False, time.perf_counter() - started)
             if target.exists():
                 log.warning("%s is not the verified model; assembling it again", target)
             # A bad file never stays where it would be loaded, even if the parts are missing.

