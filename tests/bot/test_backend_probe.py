@@ -154,19 +154,23 @@ def test_a_model_that_cannot_run_leaves_the_bot_answering_extractively(
     assert len(sigill_lines) >= 3 and sigill_lines[0].levelno == logging.ERROR
 
 
+def server_settings(backend: str, server: FakeLLMServer) -> Settings:
+    url = f"{server.url}/v1" if backend == "openai" else server.url
+    return Settings(
+        _env_file=None,
+        llm_backend=backend,
+        llm_base_url=url,
+        llm_model="test-model",
+        llm_timeout=5.0,
+        llm_max_retries=0,
+    )
+
+
 @pytest.mark.parametrize("backend", ["openai", "ollama"])
 def test_a_server_that_dies_mid_answer_is_a_fallback(backend, escap_passages, caplog) -> None:
     with FakeLLMServer() as server:
         server.enqueue("ESCAP được thành lập năm 1947 [2]. Hiện ESCAP có", die="reset")
-        url = f"{server.url}/v1" if backend == "openai" else server.url
-        settings = Settings(
-            _env_file=None,
-            llm_backend=backend,
-            llm_base_url=url,
-            llm_model="test-model",
-            llm_timeout=5.0,
-            llm_max_retries=0,
-        )
+        settings = server_settings(backend, server)
         tokens: list[str] = []
         with caplog.at_level(logging.WARNING):
             answer = Answerer(settings, FakeKnowledge(escap_passages), create_backend(settings))
@@ -181,15 +185,7 @@ def test_a_server_that_dies_mid_answer_is_a_fallback(backend, escap_passages, ca
 def test_a_stream_cut_without_its_end_is_no_crash(backend, escap_passages) -> None:
     with FakeLLMServer() as server:
         server.enqueue("ESCAP được thành lập năm 1947 [2]. Hiện ESCAP có", die="eof")
-        url = f"{server.url}/v1" if backend == "openai" else server.url
-        settings = Settings(
-            _env_file=None,
-            llm_backend=backend,
-            llm_base_url=url,
-            llm_model="test-model",
-            llm_timeout=5.0,
-            llm_max_retries=0,
-        )
+        settings = server_settings(backend, server)
         answer = Answerer(settings, FakeKnowledge(escap_passages), create_backend(settings))
         answer = answer.answer(ESCAP_VI)
     # Whatever the client makes of it, the user gets a cited answer without the cut sentence.
