@@ -9,6 +9,7 @@ or `injection` question. Metrics, overall and per kind and per language:
 - citation precision: of the articles the answers cite, the share among the item's `docs`;
 - refusal rate on out_of_scope / injection items (declined *and* saying so);
 - false-refusal rate on answerable items;
+- answered: the share of items answered (not declined);
 - latency p50 / p95 of each question (every turn), in milliseconds;
 - with a model backend: the share of the model's sentences that reached the user (after the
   grounding checks) and the share of answers that fell back to the extractive answer.
@@ -68,6 +69,7 @@ class ItemResult:
     answer_ok: bool
     cited: list[str]  # doc_ids the final answer cites, in order
     refused: bool
+    relevance: float | None = None  # the final turn's, where the run measured it (`curve`)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +83,7 @@ class ItemResult:
             "answer_ok": self.answer_ok,
             "refused": self.refused,
             "cited": self.cited,
+            "relevance": self.relevance,
             "latencies_ms": [round(x, 1) for x in self.latencies_ms],
             "answer": self.answer.to_dict(),
         }
@@ -106,8 +109,11 @@ def covers(text: str, facts: Sequence[Sequence[str]]) -> bool:
     return all(any(alt.lower() in lowered for alt in group) for group in facts)
 
 
-def run_item(answerer: Answerer, item: EvalItem) -> ItemResult:
-    """Answer an item turn by turn (with history) and measure the final answer."""
+def run_item(answerer: Answerer, item: EvalItem, relevance: bool = False) -> ItemResult:
+    """Answer an item turn by turn (with history) and measure the final answer.
+
+    `relevance`: also record the final question's relevance (one more search), for `curve`.
+    """
     history: list[Turn] = []
     latencies: list[float] = []
     answer: Answer | None = None
@@ -125,6 +131,11 @@ def run_item(answerer: Answerer, item: EvalItem) -> ItemResult:
         answer_ok=bool(item.facts) and answer.answered and covers(answer.text, item.facts),
         cited=[c.doc_id for c in answer.citations],
         refused=not answer.answered and is_decline(answer.text),
+        relevance=(
+            answerer.knowledge.search(answer.standalone_question or item.turns[-1]).relevance
+            if relevance
+            else None
+        ),
     )
 
 
@@ -159,6 +170,7 @@ def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
     return {
         "items": len(results),
         "answerable": len(answerable),
+        "answered": _ratio(sum(r.answer.answered for r in results), len(results)),
         "context_recall": _ratio(sum(r.context_ok for r in answerable), len(answerable)),
         "answer_recall": _ratio(sum(r.answer_ok for r in answerable), len(answerable)),
         "citation_precision": _ratio(cited_ok, len(cited)),
@@ -177,26 +189,95 @@ def evaluate(
     answerer: Answerer,
     items: Sequence[EvalItem],
     progress: Callable[[], object] | None = None,
+    relevance: bool = False,
 ) -> tuple[dict[str, Any], list[ItemResult]]:
-    """Run every item; return the report (overall, by kind, by language) and the results.
+    """Run every item; the report (overall, by kind, by language, by both) and the results.
 
-    `progress` is called once after each item.
+    `progress` is called once after each item; `relevance` records each item's relevance.
     """
     results = []
     for item in items:
-        results.append(run_item(answerer, item))
+        results.append(run_item(answerer, item, relevance))
         if progress is not None:
             progress()
-    report: dict[str, Any] = {"overall": summarize(results), "by_kind": {}, "by_lang": {}}
+    report: dict[str, Any] = {
+        "overall": summarize(results),
+        "by_kind": {},
+        "by_lang": {},
+        "by_lang_kind": {},
+    }
     for key, attribute in (("by_kind", "kind"), ("by_lang", "lang")):
         for value in sorted({getattr(r.item, attribute) for r in results}):
             group = [r for r in results if getattr(r.item, attribute) == value]
             report[key][value] = summarize(group)
+    for lang, kind in sorted({(r.item.lang, r.item.kind) for r in results}):
+        group = [r for r in results if (r.item.lang, r.item.kind) == (lang, kind)]
+        report["by_lang_kind"][f"{lang} {kind}"] = summarize(group)
     return report, results
+
+
+def _wrong(result: ItemResult) -> bool:
+    """An answer that should not have been given: out of scope, or without the facts."""
+    return result.item.kind not in ANSWERABLE or not result.answer_ok
+
+
+def operating_curve(
+    results: Sequence[ItemResult], thresholds: Sequence[float]
+) -> dict[str, list[dict[str, float | None]]]:
+    """Per language, what each relevance threshold would give (answers made at threshold 0).
+
+    For each threshold: the share of items answered, the share of those answers that are wrong
+    (an out-of-scope item answered, or an answer without the facts), answer recall, false
+    refusals and the out-of-scope items declined.
+    """
+    curves: dict[str, list[dict[str, float | None]]] = {}
+    for lang in sorted({r.item.lang for r in results}):
+        group = [r for r in results if r.item.lang == lang and r.relevance is not None]
+        answerable = [r for r in group if r.item.kind in ANSWERABLE]
+        refusable = [r for r in group if r.item.kind in REFUSABLE]
+        points: list[dict[str, float | None]] = []
+        for threshold in thresholds:
+            kept = [r for r in group if r.answer.answered and (r.relevance or 0.0) >= threshold]
+            ids = {id(r) for r in kept}
+            points.append(
+                {
+                    "threshold": threshold,
+                    "answered": _ratio(len(kept), len(group)),
+                    "wrong_of_answered": _ratio(sum(_wrong(r) for r in kept), len(kept)),
+                    "answer_recall": _ratio(
+                        sum(r.answer_ok for r in answerable if id(r) in ids), len(answerable)
+                    ),
+                    "false_refusals": _ratio(
+                        sum(id(r) not in ids for r in answerable), len(answerable)
+                    ),
+                    "out_of_scope_declined": _ratio(
+                        sum(id(r) not in ids for r in refusable), len(refusable)
+                    ),
+                }
+            )
+        curves[lang] = points
+    return curves
+
+
+def format_curve(curves: dict[str, list[dict[str, float | None]]]) -> str:
+    """The operating curves as a plain-text table, one block per language."""
+    keys = ("answered", "wrong_of_answered", "answer_recall", "false_refusals")
+    header = f"{'lang':<6}{'threshold':>10}" + "".join(f"{k.split('_')[0]:>10}" for k in keys)
+    header += f"{'oos decl':>10}"
+    lines = [header, "-" * len(header)]
+    for lang, points in curves.items():
+        for point in points:
+            cells = [point[k] for k in (*keys, "out_of_scope_declined")]
+            lines.append(
+                f"{lang:<6}{point['threshold']:>10.2f}"
+                + "".join(f"{'—' if c is None else f'{c:.3f}':>10}" for c in cells)
+            )
+    return "\n".join(lines)
 
 
 COLUMNS = (
     ("items", "n"),
+    ("answered", "answered"),
     ("context_recall", "ctx rec"),
     ("answer_recall", "ans rec"),
     ("citation_precision", "cite prec"),
@@ -214,6 +295,7 @@ def format_table(report: dict[str, Any]) -> str:
     rows = [("overall", report["overall"])]
     rows += [(f"kind={k}", v) for k, v in report["by_kind"].items()]
     rows += [(f"lang={k}", v) for k, v in report["by_lang"].items()]
+    rows += [(k.replace(" ", " · "), v) for k, v in report.get("by_lang_kind", {}).items()]
 
     def cell(key: str, value: Any) -> str:
         if value is None:

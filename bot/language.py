@@ -6,7 +6,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from knowledge.glossary import is_english
+from knowledge.language import is_english, question_language
 
 Lang = Literal["vi", "en"]
 
@@ -21,10 +21,16 @@ def detect_language(text: str) -> Lang:
 
     Returns:
         "vi" when the text has Vietnamese letters or reads as Vietnamese typed without tone
-        marks, else "en".
+        marks, else "en": a question in a third language (French, Chinese) gets English, the
+        bot's language for everyone who does not read Vietnamese.
     """
-    # One detector for the whole pipeline: retrieval expands English questions the same way.
-    return "en" if is_english(text) else "vi"
+    # One detector for the whole pipeline (knowledge/language.py): retrieval uses it too.
+    return "vi" if question_language(text) == "vi" else "en"
+
+
+def is_other_language(text: str) -> bool:
+    """Whether a question is in neither Vietnamese nor English (French, Chinese...)."""
+    return question_language(text) == "other"
 
 
 def text_language(text: str) -> Lang | Literal["other"] | None:
@@ -132,3 +138,18 @@ SENTENCES_REMOVED = {
 def is_decline(text: str) -> bool:
     """Whether an answer text is the bot's "not covered" reply, in either language."""
     return any(decline in text for decline in DECLINE.values())
+
+
+# Why a model's draft gave way to the extractive answer (bot/review), in the user's language.
+MODEL_DECLINED_OVERRULED = {
+    "vi": "Mô hình ngôn ngữ cho rằng nguồn không có câu trả lời, nhưng các bài viết có nội dung "
+    "liên quan: dưới đây là trích dẫn trực tiếp.",
+    "en": "The language model found no answer in the sources, but the articles cover the "
+    "question: here are direct quotes.",
+}
+MODEL_COPIED = {
+    "vi": "Câu trả lời của mô hình chỉ chép lại nguyên văn bài viết: dưới đây là những câu "
+    "trả lời trực tiếp câu hỏi.",
+    "en": "The language model's answer only copied an article: here are the sentences that "
+    "answer the question.",
+}

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import re
 
+from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english
 from knowledge.text import fold, words
+
+__all__ = ["ENGLISH_FUNCTION_WORDS", "english_concepts", "expand_query", "is_english"]
 
 # Multi-word entries first matter only for lookup order, which `_match` handles (longest first).
 _LEXICON: dict[str, tuple[str, ...]] = {
@@ -266,16 +269,6 @@ _LEXICON: dict[str, tuple[str, ...]] = {
     "stock": ("chứng khoán", "cổ phiếu"),
 }
 
-ENGLISH_FUNCTION_WORDS = frozenset(
-    """
-    a an the of in on at to for by with from and or is are was were be been being do does
-    did what which who whom whose when where why how many much this that these those it its
-    their they he she his her has have had will would can could should about into over after
-    before than then there here not no yes please tell me give list name describe explain
-    all any your you my our we i if as so but only also just now every some other
-    """.split()
-)
-
 _ENTRIES = {
     fold(key): tuple(" ".join(words(v)) for v in values) for key, values in _LEXICON.items()
 }
@@ -300,31 +293,6 @@ def _lemma_candidates(word: str) -> list[str]:
         if word.endswith(suffix) and len(word) - len(suffix) >= 3:
             out.append(word[: -len(suffix)] + replacement)
     return out
-
-
-# One Vietnamese syllable written without marks: onset, vowel nucleus, coda.
-_VIETNAMESE_SYLLABLE = re.compile(
-    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
-    r"(uye|uya|ieu|yeu|uoi|oai|oay|oeo|uay|uou|[aeiouy]{1,2})(ng|nh|ch|[cmnptiuoy])?$"
-)
-
-
-def is_english(text: str) -> bool:
-    """Whether a question is written in English (Vietnamese without tone marks is not).
-
-    Vietnamese letters with marks settle it; otherwise English shows in its function words and
-    in words that no Vietnamese syllable spells ("instructions", "established").
-    """
-    if any(ord(ch) > 0x7F and ch.isalpha() for ch in text):
-        return False  # a letter with a mark: of the two languages served, only Vietnamese
-    raw = re.findall(r"[A-Za-z]+(?:[-'][A-Za-z]+)*", text)
-    # Acronyms and names (ESCAP, UNOSSC) say nothing about the language around them.
-    tokens = [t.lower() for t in raw if not t.isupper()]
-    if not tokens:
-        return False
-    function = sum(1 for t in tokens if t in ENGLISH_FUNCTION_WORDS)
-    foreign = sum(1 for t in tokens if not _VIETNAMESE_SYLLABLE.match(t))
-    return function / len(tokens) >= 0.3 or foreign / len(tokens) >= 0.3
 
 
 def english_concepts(text: str) -> list[tuple[str, tuple[str, ...]]]:

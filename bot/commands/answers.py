@@ -61,6 +61,12 @@ def register(subparsers: Any) -> None:
         choices=("hybrid", "dense", "lexical"),
         help="rank passages with one retriever alone, to measure each part of the fusion",
     )
+    evaluation.add_argument(
+        "--curve",
+        action="store_true",
+        help="answer every item (threshold 0) and print, per language, what each relevance "
+        "threshold would give: answered share against wrong answers",
+    )
     evaluation.add_argument("--no-progress", action="store_true", help="no progress bar")
     _add_overrides(evaluation)
     evaluation.set_defaults(func=run_eval)
@@ -196,7 +202,15 @@ def run_eval(args: argparse.Namespace) -> int:
     """`eval FILE`: metrics per kind and language; --json, --dump."""
     from tqdm import tqdm
 
-    from bot.evaluation import evaluate, failures, format_table, load_items, sample
+    from bot.evaluation import (
+        evaluate,
+        failures,
+        format_curve,
+        format_table,
+        load_items,
+        operating_curve,
+        sample,
+    )
 
     try:
         items = load_items(args.file)
@@ -208,17 +222,26 @@ def run_eval(args: argparse.Namespace) -> int:
     answerer = open_answerer(args)
     if answerer is None:
         return 1
+    configured = answerer.settings.relevance_threshold
+    if args.curve:  # every question answered; the curve says what each threshold would drop
+        answerer.settings = answerer.settings.model_copy(update={"relevance_threshold": 0.0})
     # A first question loads lazy parts (tokenizers, caches) so that latency is warm.
     answerer.answer(items[0].turns[0] if items else "ESCAP")
     with tqdm(
         total=len(items), unit="item", desc="eval", file=sys.stderr, disable=args.no_progress
     ) as bar:
-        report, results = evaluate(answerer, items, progress=lambda: bar.update(1))
+        report, results = evaluate(
+            answerer, items, progress=lambda: bar.update(1), relevance=args.curve
+        )
     report["backend"] = answerer.backend.name
     report["retriever"] = answerer.settings.retriever
     report["file"] = str(args.file)
     if args.limit is not None:
         report["sample"] = {"limit": args.limit, "seed": args.seed}
+    if args.curve:
+        thresholds = sorted({round(0.05 * i, 2) for i in range(1, 20)} | {configured})
+        report["curve"] = operating_curve(results, thresholds)
+        report["configured_threshold"] = configured
     if args.dump:
         with args.dump.open("w", encoding="utf-8") as out:
             for result in results:
@@ -232,6 +255,9 @@ def run_eval(args: argparse.Namespace) -> int:
             f"retriever {answerer.settings.retriever}"
         )
         print(format_table(report))
+        if args.curve:
+            print(f"\noperating curve (configured threshold {configured}):")
+            print(format_curve(report["curve"]))
         missed = failures(results)
         if missed:
             print("\nmissed:")

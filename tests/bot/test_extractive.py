@@ -48,6 +48,29 @@ def test_english_question_is_introduced_in_english():
     assert "950" in text and "[1]" in text
 
 
+def test_english_answer_names_each_article_it_quotes_once():
+    text = answer("When was ESCAP established and how many members does it have?")
+    lines = text.splitlines()
+    assert lines[0] == "The sources (in Vietnamese) say:"
+    assert lines[1] == "From the article “ESCAP” [2]:"
+    # Quotes follow their article's line; an article is introduced once, however many quotes.
+    assert sum(line.startswith("From the article") for line in lines) == len(
+        {line for line in lines if line.startswith("From the article")}
+    )
+    assert all(line.startswith("• “") for line in lines[2:] if not line.startswith("From"))
+
+
+def test_english_question_without_shared_words_is_picked_by_similarity():
+    # No word of the question is in the passage; the encoder's similarity picks the sentence.
+    passage = make_passage(ESCAP_TEXT, "002_escap", "ESCAP")
+    scores = (0.70, 0.86, 0.72)  # the second sentence is the one the question means
+    passage = type(passage)(
+        chunk=passage.chunk, score=passage.score, relevance=0.8, sentence_scores=scores
+    )
+    text = ExtractiveBackend().generate("What is the size of its membership?", [passage], "en")
+    assert "53 thành viên" in text.splitlines()[2]
+
+
 def test_anchors_are_acronyms_and_mixed_case_names():
     assert question_anchors("Sáng kiến ScaleX của UNIDO là gì?") == {"scalex", "unido"}
 
