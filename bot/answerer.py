@@ -15,12 +15,16 @@ A model's answer is untrusted, whatever the model (every model backend gets the 
 1. One deadline, `llm_timeout`, bounds the model's whole part (follow-up rewrite and answer,
    streamed or not): past it the answer is extractive, with a notice. A reply that keeps
    trickling or a server that hangs cannot hold a user longer.
-2. Reasoning blocks, prompt echoes, markup and loops are cut (bot/model_output.py), from the
-   stream as well as from the final text.
-3. An answer in another language than the question's, one that obeys text planted in a
-   source, or one with no valid citation is not shown: the extractive answer is, with a notice.
-4. Each sentence is checked against the passages it cites (bot/grounding.py); unsupported ones
-   are removed, and an answer with no supported sentence left is replaced by the extractive one.
+2. The model is sent excerpts: the sentences of each passage that answer, with their
+   neighbours (bot/excerpts.py), so a small model on two cores reads a short prompt.
+3. Its draft goes through the review (bot/review/): a chain of small checks, one a module,
+   run in order on the whole reply and, sentence by sentence, on the stream. Reasoning blocks,
+   echoes and loops are cut; a reply that obeys planted text, is in the other language, says
+   "not in the sources" while retrieval found the answer, or pastes a passage whole gives way
+   to the extractive answer, with a notice; an uncited sentence gets the citation its
+   supporting passage earns; each sentence is checked against what it cites, exactly
+   (numbers, dates, names) and by meaning (the multilingual encoder), and unsupported ones are
+   removed. An answer with no supported sentence left is replaced by the extractive one.
 """
 
 from __future__ import annotations
@@ -30,18 +34,20 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
 
 from bot.answers import Answer, Citation, Turn
 from bot.backends import AnswerBackend, BackendError, ExtractiveBackend, create_backend
-from bot.citations import check_citations, strip_citations
+from bot.citations import check_citations
+from bot.excerpts import excerpts
 from bot.followup import contextualize
 from bot.grounding import Grounder
-from bot.guard import follows_injection, looks_like_injection
+from bot.guard import looks_like_injection
 from bot.language import (
     DECLINE,
     EMPTY_QUESTION,
+    MODEL_COPIED,
+    MODEL_DECLINED_OVERRULED,
     MODEL_DISCARDED,
     MODEL_EMPTY,
     MODEL_TIMEOUT,
@@ -56,10 +62,10 @@ from bot.language import (
     TOO_LONG,
     Lang,
     detect_language,
-    text_language,
 )
-from bot.model_output import StopGeneration, StreamFilter, clean_model_text, split_sentences
+from bot.model_output import StopGeneration, StreamFilter
 from bot.prompts import NOT_IN_SOURCES, fit_passages
+from bot.review import MeaningScorer, ReviewContext, ReviewOutcome, review, review_sentence
 from bot.settings import Settings
 from knowledge.errors import KnowledgeError
 from knowledge.records import Passage, SearchResult
@@ -79,6 +85,8 @@ FALLBACK_NOTICES: dict[str, dict[str, str]] = {
     "language": MODEL_WRONG_LANGUAGE,
     "uncited": MODEL_UNCITED,
     "unsupported": MODEL_UNSUPPORTED,
+    "declined": MODEL_DECLINED_OVERRULED,
+    "copied": MODEL_COPIED,
 }
 
 
@@ -109,7 +117,7 @@ class _ModelCall:
         self,
         deadline: float,
         on_token: Callable[[str], None] | None = None,
-        accept: Callable[[str], bool] | None = None,
+        accept: Callable[[str], str | None] | None = None,
     ) -> None:
         self.deadline = deadline
         self.stream = StreamFilter(on_token, accept)
@@ -147,28 +155,6 @@ class _ModelCall:
         if failure:
             raise failure[0]
         return outcome[0]
-
-
-@dataclass
-class _Draft:
-    """A model's answer after every check, or why it is not shown (`fallback`)."""
-
-    text: str = ""
-    order: list[int] = field(default_factory=list)  # source numbers, by citation number
-    declined: bool = False
-    fallback: str = ""  # a key of FALLBACK_NOTICES
-    flags: list[str] = field(default_factory=list)
-    sentences_total: int = 0
-    sentences_removed: int = 0
-    streamed: bool = False  # part of it already reached `on_token`
-
-    def mark(self, answer: Answer, *more_flags: str) -> Answer:
-        """Report on `answer` what happened to the model's text (see `Answer`)."""
-        answer.flags = [*self.flags, *more_flags]
-        answer.fell_back = bool(self.fallback)
-        answer.sentences_total = self.sentences_total
-        answer.sentences_removed = self.sentences_removed
-        return answer
 
 
 class Answerer:
@@ -266,56 +252,65 @@ class Answerer:
 
         step = time.perf_counter()
         focus = question if standalone != question else None
-        draft: _Draft | None = None
+        outcome: ReviewOutcome | None = None
+        streamed = False
         if self.uses_model and failure:
-            draft = _Draft(fallback=failure, flags=[f"fallback_{failure}"])
+            outcome = ReviewOutcome(fallback=failure, flags=[f"fallback_{failure}"])
         elif self.uses_model:
-            draft = self._model_draft(standalone, passages, lang, on_token, focus, deadline)
-
-        record = draft or _Draft()  # the extractive backend's answers have nothing to report
-
-        def declined(by: AnswerBackend) -> Answer:
-            timings["generation"] = _ms(step)
-            answer = reply(
-                DECLINE[lang],
-                "model_declined",
-                passages=passages,
-                standalone_question=standalone,
-                backend=by.name,
+            outcome, streamed = self._model_draft(
+                standalone, passages, lang, on_token, focus, deadline
             )
-            return record.mark(answer, "model_declined")
 
-        if draft is not None and draft.declined:
-            return declined(self.backend)
-        if draft is not None and not draft.fallback:
-            backend, text, order = self.backend, draft.text, draft.order
+        def report(answer: Answer, *more_flags: str) -> Answer:
+            # What happened to the model's text (nothing to report for the extractive backend).
+            if outcome is not None:
+                answer.flags = [*outcome.flags, *more_flags]
+                answer.fell_back = bool(outcome.fallback)
+                answer.sentences_total = outcome.sentences_total
+                answer.sentences_removed = outcome.sentences_removed
+            return answer
+
+        model_shown = outcome is not None and not outcome.fallback
+        if outcome is not None and model_shown:
+            backend, text = self.backend, outcome.text
             notice = ""
-            if draft.sentences_removed:
-                notice = SENTENCES_REMOVED[lang].format(count=draft.sentences_removed)
+            if outcome.sentences_removed:
+                notice = SENTENCES_REMOVED[lang].format(count=outcome.sentences_removed)
         else:
-            backend = self.fallback if draft is not None else self.backend
+            backend = self.fallback if outcome is not None else self.backend
             text = backend.generate(standalone, passages, lang, None, focus)
             if not text or text.strip().strip(".").upper() == NOT_IN_SOURCES:
-                return declined(backend)
-            checked = check_citations(text, len(passages))
-            text, order = checked.text, checked.order
-            notice = FALLBACK_NOTICES[draft.fallback][lang] if draft is not None else ""
-            if on_token is not None and (draft is None or not draft.streamed):
-                on_token(text)  # one piece; a partial stream is replaced by the final text
+                timings["generation"] = _ms(step)
+                answer = reply(
+                    DECLINE[lang],
+                    "model_declined",
+                    passages=passages,
+                    standalone_question=standalone,
+                    backend=backend.name,
+                )
+                return report(answer, "model_declined")
+            notice = FALLBACK_NOTICES[outcome.fallback][lang] if outcome is not None else ""
+        checked = check_citations(text, len(passages), [p.doc_id for p in passages])
+        text = checked.text
+        if on_token is not None and not model_shown and not streamed:
+            on_token(text)  # one piece; a partial stream is replaced by the final text
         timings["generation"] = _ms(step)
         timings["total"] = _ms(started)
         answer = Answer(
             question=question,
             text=text,
             answered=True,
-            citations=[_citation(n, passages[i - 1]) for n, i in enumerate(order, 1)],
+            citations=[
+                _citation(n, [passages[i - 1] for i in group])
+                for n, group in enumerate(checked.groups, 1)
+            ],
             passages=passages,
             backend=backend.name,
             standalone_question=standalone,
             notice=notice,
             timings_ms=timings,
         )
-        return record.mark(answer)
+        return report(answer)
 
     def _standalone(self, question: str, history: list[Turn], deadline: float) -> tuple[str, str]:
         """The question to search for, and why the model cannot answer ("" when it can)."""
@@ -340,32 +335,28 @@ class Answerer:
         on_token: Callable[[str], None] | None,
         focus: str | None,
         deadline: float,
-    ) -> _Draft:
-        """The model's answer, streamed through the filters, then checked."""
+    ) -> tuple[ReviewOutcome, bool]:
+        """The model's answer, streamed sentence by sentence once checked, then reviewed whole;
+        and whether part of it reached `on_token`."""
         settings = self.settings
         sent = fit_passages(
-            question, passages, lang, settings.llm_context_tokens, settings.llm_max_tokens
+            question,
+            excerpts(passages, question, settings.llm_passages, settings.llm_excerpt_sentences),
+            lang,
+            settings.llm_context_tokens,
+            settings.llm_max_tokens,
         )
         flags: list[str] = []
-        if sent != passages[: len(sent)] or len(sent) < len(passages):
+        if len(sent) < min(len(passages), settings.llm_passages):
             log.info(
-                "sent %d of %d passages (the first perhaps shortened) to fit %d context tokens",
+                "sent %d of %d passages to fit %d context tokens",
                 len(sent),
                 len(passages),
                 settings.llm_context_tokens,
             )
             flags.append("context_trimmed")
-        grounder = Grounder([_evidence(p) for p in sent], lang)
-        sources = [p.text for p in sent]
-
-        def shown_in_stream(sentence: str) -> bool:
-            # The stream shows only what the final answer can keep: supported sentences that
-            # obey no planted instruction.
-            return grounder.check(sentence).supported and not follows_injection(
-                sentence, question, sources
-            )
-
-        call = _ModelCall(deadline, on_token, shown_in_stream)
+        context = self._review_context(question, sent, lang)
+        call = _ModelCall(deadline, on_token, lambda s: review_sentence(s, context))
         name = self.backend.name
         try:
             raw = call.run(lambda: self.backend.generate(question, sent, lang, call.feed, focus))
@@ -376,72 +367,26 @@ class Answerer:
             log.warning("%s backend failed; answering extractively: %s", name, error)
             reason = "model_error"
         else:
-            draft = self._review(raw, question, sent, lang, grounder, flags)
-            if not draft.fallback and not draft.declined:
+            outcome = review(raw, context)
+            outcome.flags[:0] = flags
+            if outcome.fallback:
+                log.warning("%s answer not shown (%s): %s", name, outcome.fallback, outcome.why)
+            for sentence, why in outcome.removed:
+                log.info("removed an unsupported sentence (%s): %.80s", why, sentence)
+            if not outcome.fallback:
                 call.stream.finish()
-            draft.streamed = bool(call.stream.shown)
-            return draft
+            return outcome, bool(call.stream.shown)
         streamed = bool(call.stream.shown)
-        return _Draft(fallback=reason, flags=[*flags, f"fallback_{reason}"], streamed=streamed)
+        return ReviewOutcome(fallback=reason, flags=[*flags, f"fallback_{reason}"]), streamed
 
-    def _review(
-        self,
-        raw: str,
-        question: str,
-        passages: list[Passage],
-        lang: Lang,
-        grounder: Grounder,
-        flags: list[str],
-    ) -> _Draft:
-        """Clean, check and ground a model's reply (see the module docstring)."""
-        name = self.backend.name
-        cleaned = clean_model_text(raw)
-        flags = [*flags, *cleaned.flags]
-        if cleaned.flags:
-            log.info("%s reply cut: %s", name, ", ".join(cleaned.flags))
-        if cleaned.declined:
-            return _Draft(declined=True, flags=flags)
-        text = cleaned.text
-        total = len(split_sentences(text))
-
-        def fallback(reason: str, why: str) -> _Draft:
-            log.warning("%s answer not shown (%s): %s", name, reason, why)
-            flags.append(f"fallback_{reason}")
-            return _Draft(
-                fallback=reason, flags=flags, sentences_total=total, sentences_removed=total
-            )
-
-        if not text:
-            return fallback("empty", f"nothing left of a {len(raw)}-character reply")
-        if follows_injection(text, question, [p.text for p in passages]):
-            return fallback("injection", "it obeyed text planted in a source")
-        language = text_language(strip_citations(text))
-        if language not in (None, lang):
-            return fallback("language", f"written in {language}, asked in {lang}")
-        checked = check_citations(text, len(passages))
-        if checked.removed:
-            log.info("removed citations that are not sources: %s", checked.removed)
-            flags.append("citations_removed")
-        if checked.uncited:
-            return fallback("uncited", "no valid citation")
-        # Grounding reads the model's own numbers ([n] is passage n); renumbering comes after.
-        grounding = grounder.ground(text)
-        total = len(grounding.sentences)
-        removed = grounding.removed
-        for sentence in removed:
-            log.info("removed an unsupported sentence (%s): %.80s", sentence.reason, sentence.text)
-        if not grounding.grounded:
-            return fallback("unsupported", "no sentence is supported by its citations")
-        if removed:
-            flags.append("unsupported_removed")
-        final = check_citations(grounding.text, len(passages))
-        return _Draft(
-            text=final.text,
-            order=final.order,
-            flags=flags,
-            sentences_total=total,
-            sentences_removed=len(removed),
-        )
+    def _review_context(self, question: str, sent: list[Passage], lang: Lang) -> ReviewContext:
+        """What the review checks the model's draft against: the passages it was sent."""
+        evidence = [_evidence(p) for p in sent]
+        embedder = getattr(self.knowledge, "embedder", None)
+        meaning = None
+        if embedder is not None and self.settings.llm_meaning_check:
+            meaning = MeaningScorer(embedder.embed_statements, evidence)
+        return ReviewContext(question, sent, lang, Grounder(evidence, lang), meaning)
 
 
 def _evidence(passage: Passage) -> str:
@@ -450,8 +395,10 @@ def _evidence(passage: Passage) -> str:
     return "\n".join(part for part in (meta.title, meta.date, passage.text) if part)
 
 
-def _citation(n: int, passage: Passage) -> Citation:
-    meta = passage.chunk.meta
+def _citation(n: int, cited: list[Passage]) -> Citation:
+    """One entry of the sources list: an article, with the text of each passage cited."""
+    first = cited[0]
+    meta = first.chunk.meta
     return Citation(
         n=n,
         doc_id=meta.doc_id,
@@ -459,8 +406,8 @@ def _citation(n: int, passage: Passage) -> Citation:
         source=meta.outlet,
         date=meta.date,
         url=meta.url,
-        passage=passage.text,
-        position=passage.chunk.position,
+        passage="\n…\n".join(p.text for p in sorted(cited, key=lambda p: p.chunk.position)),
+        position=min(p.chunk.position for p in cited),
     )
 
 

@@ -3,12 +3,14 @@
 Model output is untrusted: it may cite sources that do not exist ("[7]" of five), cite none, or
 write citations in several styles ("[1, 2]", "[1][2]", "[1-3]"). Every number is checked, the
 ones that are not sources are removed, and the cited sources are renumbered 1..m in order of
-first use so that the answer's numbers match the sources list shown under it.
+first use so that the answer's numbers match the sources list shown under it. Passages of one
+article share one number: the sources list names each article once.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 # "[1]", "[1, 2]", "[1;2]", "[1-3]", "[1–3]"; at most three digits so that "[2024]" is not a
@@ -28,11 +30,14 @@ class CheckedAnswer:
         order: Source numbers as given to the model (1-based), in order of first citation;
             the answer's new number i+1 stands for source `order[i]`.
         removed: Numbers the model cited that were not sources.
+        groups: For each new number, every source it stands for (more than one where several
+            passages of one article were cited); `groups[i][0] == order[i]`.
     """
 
     text: str
     order: list[int] = field(default_factory=list)
     removed: list[int] = field(default_factory=list)
+    groups: list[list[int]] = field(default_factory=list)
 
     @property
     def uncited(self) -> bool:
@@ -52,18 +57,32 @@ def _numbers(group: str) -> list[int]:
     return numbers
 
 
-def check_citations(text: str, n_sources: int) -> CheckedAnswer:
+def check_citations(
+    text: str, n_sources: int, articles: Sequence[str] | None = None
+) -> CheckedAnswer:
     """Validate and renumber the citations of an answer.
 
     Args:
         text: The answer as the model wrote it.
         n_sources: How many sources (numbered 1..n_sources) the model was given.
+        articles: Each source's article id; sources of one article get one number.
 
     Returns:
         The cleaned text, the cited sources in order of first use, and the removed numbers.
     """
-    renumbered: dict[int, int] = {}
+    by_article: dict[str, int] = {}  # article → its new number
+    groups: list[list[int]] = []
     removed: list[int] = []
+
+    def new_number(source: int) -> int:
+        article = articles[source - 1] if articles is not None else str(source)
+        if article not in by_article:
+            by_article[article] = len(groups) + 1
+            groups.append([])
+        new = by_article[article]
+        if source not in groups[new - 1]:
+            groups[new - 1].append(source)
+        return new
 
     def replace(match: re.Match[str]) -> str:
         kept: list[int] = []
@@ -71,7 +90,7 @@ def check_citations(text: str, n_sources: int) -> CheckedAnswer:
             if not 1 <= number <= n_sources:
                 removed.append(number)
                 continue
-            new = renumbered.setdefault(number, len(renumbered) + 1)
+            new = new_number(number)
             if new not in kept:
                 kept.append(new)
         if not kept:
@@ -79,7 +98,25 @@ def check_citations(text: str, n_sources: int) -> CheckedAnswer:
         return match.group(1) + "".join(f"[{n}]" for n in kept)
 
     cleaned = _CITATION.sub(replace, text)
-    return CheckedAnswer(text=cleaned.strip(), order=list(renumbered), removed=removed)
+    order = [group[0] for group in groups]
+    return CheckedAnswer(cleaned.strip(), order=order, removed=removed, groups=groups)
+
+
+def drop_invalid_citations(text: str, n_sources: int) -> tuple[str, list[int]]:
+    """The text with citations of numbers that are not sources removed, the others kept as
+    written (no renumbering), and the removed numbers."""
+    removed: list[int] = []
+
+    def replace(match: re.Match[str]) -> str:
+        kept = []
+        for number in _numbers(match.group(2)):
+            if 1 <= number <= n_sources:
+                kept.append(number)
+            else:
+                removed.append(number)
+        return match.group(1) + "".join(f"[{n}]" for n in dict.fromkeys(kept)) if kept else ""
+
+    return _CITATION.sub(replace, text), removed
 
 
 def cited_numbers(text: str) -> list[int]:

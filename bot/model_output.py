@@ -312,15 +312,17 @@ class StreamFilter:
     def __init__(
         self,
         emit: Callable[[str], None] | None = None,
-        accept: Callable[[str], bool] | None = None,
+        accept: Callable[[str], str | bool | None] | None = None,
     ) -> None:
         """Args:
         emit: Receives each new piece of visible text.
-        accept: Decides whether a complete sentence may be shown; None shows text as it comes.
+        accept: Judges a complete sentence: False or None hides it, True shows it, a string
+            shows that instead (the sentence with a citation added); None shows text as it
+            comes.
         """
         self._emit = emit
         self._accept = accept
-        self._verdicts: dict[str, bool] = {}
+        self._verdicts: dict[str, str | None] = {}
         self._pieces: list[str] = []
         self.shown = ""  # the visible text forwarded so far
         self.stop_reason: str | None = None
@@ -353,13 +355,16 @@ class StreamFilter:
             sentences = split_sentences(clean_model_text(self.raw).text)
             self._forward(self._accepted(sentences, self._accept))
 
-    def _accepted(self, sentences: list[str], accept: Callable[[str], bool]) -> str:
+    def _accepted(self, sentences: list[str], accept: Callable[[str], str | bool | None]) -> str:
         kept = []
         for sentence in sentences:
             if sentence not in self._verdicts:
-                self._verdicts[sentence] = accept(sentence)
-            if self._verdicts[sentence]:
-                kept.append(sentence)
+                verdict = accept(sentence)
+                shown = verdict if isinstance(verdict, str) else sentence if verdict else None
+                self._verdicts[sentence] = shown
+            shown_as = self._verdicts[sentence]
+            if shown_as is not None:
+                kept.append(shown_as)
         return "".join(kept)
 
     def _forward(self, visible: str) -> None:

@@ -25,10 +25,12 @@ def make_passage(
     relevance: float = 0.8,
     position: int = 0,
     url: str = "",
+    sentence_scores: tuple[float, ...] = (),
 ) -> Passage:
     meta = ArticleMeta(doc_id=doc_id, title=title, outlet="Báo Quốc tế", date="2021-08-13", url=url)
     chunk = Chunk(f"{doc_id}:{position}", meta, position, text, "hash")
-    return Passage(chunk=chunk, score=1.0 / (60 + position), relevance=relevance)
+    score = 1.0 / (60 + position)
+    return Passage(chunk, score, relevance, sentence_scores=sentence_scores)
 
 
 class FakeKnowledge:

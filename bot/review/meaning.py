@@ -1,0 +1,114 @@
+"""Grounding by meaning: each cited sentence must say what a sentence of its sources says.
+
+The exact checks (bot/grounding.py) hold numbers, dates and names to the letter, but an English
+sentence citing Vietnamese passages has no words to compare: a fluent invention ("Vietnam
+proposed a regional climate fund [1]") with no number passes them. The multilingual encoder
+that retrieval already loaded compares meanings across languages: the sentence is kept only if
+some sentence of a passage it cites is close to it. Embedding similarity barely sees negation,
+so a claim and its best evidence must also agree on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.citations import strip_citations
+from bot.review.draft import Draft, ReviewContext
+from knowledge.sentences import chunk_sentences
+
+log = logging.getLogger(__name__)
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+# Cosine of multilingual-e5-small ("query: " on both sides) between a claim and its closest
+# source sentence; chosen from the measurement in tests/bot/test_meaning.py and the README.
+MEANING_THRESHOLD = 0.83
+
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|none|neither|nor|cannot|without)\b|n't\b"
+    r"|\b(?:không|chưa|chẳng|chả|đừng|chớ)\b",
+    re.IGNORECASE,
+)
+# Vietnamese words that contain "không" without negating anything.
+_NOT_NEGATION = re.compile(
+    r"\b(?:hàng không|không gian|không khí|không quân|không phận|không chỉ|không ngừng"
+    r"|không những|dù không|no\.)",
+    re.IGNORECASE,
+)
+
+
+def negated(text: str) -> bool:
+    """Whether a sentence denies something ("did not attend", "không tham dự")."""
+    return bool(_NEGATION.search(_NOT_NEGATION.sub(" ", text)))
+
+
+@dataclass(frozen=True)
+class Support:
+    """The closest sentence of the cited sources to a claim, and how close (cosine)."""
+
+    score: float
+    sentence: str
+
+
+class MeaningScorer:
+    """Embeds the sources' sentences once per answer and scores claims against them."""
+
+    def __init__(self, embed: Embed, sources: Sequence[str]) -> None:
+        """Args:
+        embed: Texts → unit vectors (the knowledge base's encoder).
+        sources: The text of each source; [n] cites `sources[n - 1]`.
+        """
+        self._embed = embed
+        self._sentences = [chunk_sentences(source) for source in sources]
+        self._vectors: dict[int, np.ndarray] = {}
+
+    def _source(self, n: int) -> np.ndarray:
+        if n not in self._vectors:
+            sentences = self._sentences[n - 1]
+            self._vectors[n] = self._embed(sentences) if sentences else np.zeros((0, 1))
+        return self._vectors[n]
+
+    def support(self, claim: str, sources: Sequence[int]) -> Support:
+        """The best-matching sentence among the cited sources (score 0 when there is none)."""
+        valid = [n for n in dict.fromkeys(sources) if 1 <= n <= len(self._sentences)]
+        if not valid or not claim.strip():
+            return Support(0.0, "")
+        vector = self._embed([claim])[0]
+        best = Support(0.0, "")
+        for n in valid:
+            matrix = self._source(n)
+            if not len(matrix):
+                continue
+            scores = matrix @ vector
+            i = int(np.argmax(scores))
+            if float(scores[i]) > best.score:
+                best = Support(float(scores[i]), self._sentences[n - 1][i])
+        return best
+
+
+class MeaningCheck:
+    name = "meaning"
+    sentence_level = True
+
+    def __init__(self, threshold: float = MEANING_THRESHOLD) -> None:
+        self.threshold = threshold
+
+    def __call__(self, draft: Draft, context: ReviewContext) -> Draft:
+        scorer = context.meaning
+        if scorer is None:
+            return draft
+        for sentence in draft.kept:
+            if not sentence.factual or not sentence.sources:
+                continue
+            claim = strip_citations(sentence.text)
+            support = scorer.support(claim, sentence.sources)
+            if support.score < self.threshold:
+                sentence.removed = f"meaning {support.score:.2f} < {self.threshold:.2f}"
+            elif negated(claim) != negated(support.sentence):
+                sentence.removed = "negation differs from its source"
+        return draft
