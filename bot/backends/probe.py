@@ -53,12 +53,9 @@ reply(tokens=out["usage"]["completion_tokens"], text=out["choices"][0]["text"],
       load_s=round(loaded - started, 3), generate_s=round(time.perf_counter() - loaded, 3))
 """
 
-# Long enough to run a batched matrix multiply over the prompt (where the AMX SIGILL hit),
-# short enough to cost well under a second on 2 cores.
-_PROMPT = (
-    "The Economic and Social Commission for Asia and the Pacific, a regional commission of the "
-    "United Nations, was founded in the year"
-)
+# Several tokens, so that the prompt goes through a batched matrix multiply as real prompts do
+# (where the AMX SIGILL hit), yet cheap: about a second on 2 cores for the 1.5B model.
+_PROMPT = "ESCAP, a regional commission of the United Nations, was founded in"
 
 
 @dataclass(frozen=True)
