@@ -268,6 +268,7 @@ class Answerer:
                 answer.fell_back = bool(outcome.fallback)
                 answer.sentences_total = outcome.sentences_total
                 answer.sentences_removed = outcome.sentences_removed
+                answer.model_chars = outcome.model_chars
             return answer
 
         model_shown = outcome is not None and not outcome.fallback
@@ -377,7 +378,10 @@ class Answerer:
                 call.stream.finish()
             return outcome, bool(call.stream.shown)
         streamed = bool(call.stream.shown)
-        return ReviewOutcome(fallback=reason, flags=[*flags, f"fallback_{reason}"]), streamed
+        outcome = ReviewOutcome(
+            fallback=reason, flags=[*flags, f"fallback_{reason}"], model_chars=len(call.stream.raw)
+        )
+        return outcome, streamed
 
     def _review_context(self, question: str, sent: list[Passage], lang: Lang) -> ReviewContext:
         """What the review checks the model's draft against: the passages it was sent."""

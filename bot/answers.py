@@ -65,6 +65,8 @@ class Answer:
     # them the user does not see: unsupported by their citations, or all of them on fallback.
     sentences_total: int = 0
     sentences_removed: int = 0
+    # Characters the model wrote before any check (0: it wrote nothing, e.g. a dead server).
+    model_chars: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -90,5 +92,6 @@ class Answer:
             "fell_back": self.fell_back,
             "sentences_total": self.sentences_total,
             "sentences_removed": self.sentences_removed,
+            "model_chars": self.model_chars,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }

@@ -11,9 +11,9 @@ source makes. Each sentence must find in the passages it cites (title and date i
 - at least half of its content words, when it is written in the passages' language.
 
 An English sentence citing Vietnamese passages is checked by its numbers, dates and names only:
-glossary terms through their Vietnamese forms ("United Nations" is "Liên hợp quốc"), acronyms
-and Vietnamese names as written; other capitalised English words are translations that cannot
-be matched word for word, so they are not checked.
+acronyms and Vietnamese names (typed with or without marks) as written; other capitalised
+English words ("Geneva", "United Nations") may be translations, so they are reported
+(`SentenceCheck.translated`) for the meaning check (bot/review/meaning.py) to weigh.
 
 A sentence without a citation is unsupported: users who ask for sources want no uncited facts.
 The exception is a short connective that states nothing ("Cụ thể như sau:", "In summary:"): it
@@ -31,7 +31,7 @@ from functools import cached_property
 from bot.citations import cited_numbers, strip_citations
 from bot.language import Lang, text_language
 from bot.model_output import split_sentences
-from knowledge.glossary import ENGLISH_FUNCTION_WORDS, english_concepts, is_english
+from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english
 from knowledge.text import STOPWORDS, fold
 
 __all__ = ["Grounder", "Grounding", "SentenceCheck", "ground_answer"]
@@ -106,6 +106,8 @@ class SentenceCheck:
         supported: Whether it may be shown.
         factual: Whether it states something checkable (a number, date, name, content words).
         reason: Why it is unsupported, for logs ("date 19/3 not in [1]").
+        translated: Names in English that the Vietnamese sources may have translated, so
+            not found as written ("Geneva", "United Nations"): only meaning can vouch for them.
     """
 
     text: str
@@ -113,6 +115,7 @@ class SentenceCheck:
     supported: bool
     factual: bool
     reason: str = ""
+    translated: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -295,26 +298,33 @@ def _folded(words: Sequence[str]) -> list[str]:
     return _LETTERS.findall(fold(" ".join(words)))
 
 
-def _name_found(name: list[str], evidence: _Evidence, lang: Lang, cross: bool) -> bool:
+def _name_found(name: list[str], evidence: _Evidence, lang: Lang, cross: bool) -> str:
+    """ "found", "missing", or "translated": an English word of a name, which a Vietnamese
+    passage may translate ("United Nations" is "Liên hợp quốc") and so is not found as written.
+    """
     if len(name) == 1 and _is_acronym(name[0]) and fold(name[0]) in evidence.initials:
-        return True
+        return "found"
+    if evidence.has(_folded(name), loose=lang == "en"):
+        return "found"
     if not cross:
-        return evidence.has(_folded(name), loose=lang == "en")
+        return "missing"
     if lang != "en":
-        # Vietnamese sentence, English passage: no glossary in this direction; acronyms only.
-        return all(evidence.has(_folded([w])) for w in name if _is_acronym(w))
-    acronyms = {fold(w) for w in name if _is_acronym(w)}
-    groups: list[list[str]] = [[]]  # Vietnamese names and acronyms, each run checked whole
-    for term, alternatives in english_concepts(fold(" ".join(name))):
-        if len(alternatives) > 1:  # a glossary term: one of its forms must be there
-            if not any(evidence.has(_LETTERS.findall(alt)) for alt in alternatives):
-                return False
-            groups.append([])
-        elif term in acronyms or not is_english(term):
-            groups[-1].append(term)
+        # Vietnamese sentence, English passage: acronyms only.
+        return "missing" if any(_is_acronym(w) for w in name) else "translated"
+    # English sentence, Vietnamese passage: runs of Vietnamese syllables (a Vietnamese name
+    # typed without marks: "Bui Thanh Son") must be there; English words and acronyms of a name
+    # may be translated ("UN" is "Liên hợp quốc"), and are left to the meaning check.
+    groups: list[list[str]] = [[]]
+    translated = False
+    for word in name:
+        if not _is_acronym(word) and not is_english(word):
+            groups[-1].append(word)
         else:
-            groups.append([])  # an English word: a translation, not checked
-    return all(evidence.has(_folded(group)) for group in groups if group)
+            translated = True
+            groups.append([])
+    if not all(evidence.has(_folded(group)) for group in groups if group):
+        return "missing"
+    return "translated" if translated else "found"
 
 
 def _content_words(body: str) -> list[str]:
@@ -395,9 +405,13 @@ def _check(
             return unsupported(f"number {number}")
     cross = cited.language not in (None, lang)
     names = _name_runs(body)
+    translated: list[str] = []
     for name in names:
-        if not _name_found(name, cited, lang, cross):
+        verdict = _name_found(name, cited, lang, cross)
+        if verdict == "missing":
             return unsupported(f"name {' '.join(name)!r}")
+        if verdict == "translated":
+            translated.append(" ".join(name))
     content = [] if cross else _content_words(body)
     if content:
         found = sum(
@@ -407,8 +421,10 @@ def _check(
         )
         if found / len(content) < CONTENT_SHARE:
             return unsupported(f"{len(content) - found} of {len(content)} content words")
-    factual = bool(numbers or dates or names or len(content) >= 3)
-    return SentenceCheck(sentence, sources, True, factual)
+    # An English sentence about Vietnamese passages states something too: its content words
+    # count here even though they cannot be matched (the meaning check weighs them).
+    factual = bool(numbers or dates or names or len(content or _content_words(body)) >= 3)
+    return SentenceCheck(sentence, sources, True, factual, translated=tuple(translated))
 
 
 def ground_answer(text: str, sources: Sequence[str], lang: Lang) -> Grounding:

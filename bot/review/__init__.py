@@ -65,11 +65,13 @@ class ReviewOutcome:
     sentences_total: int = 0
     sentences_removed: int = 0
     removed: list[tuple[str, str]] = field(default_factory=list)  # (sentence, why)
+    model_chars: int = 0  # what the model wrote, before any check: 0 means it wrote nothing
 
 
 def review(raw: str, context: ReviewContext, checks: Sequence[Check] = CHECKS) -> ReviewOutcome:
     """Run a model's reply through every check, in order."""
     draft = Draft(raw)
+    model_chars = len(raw)
     try:
         for check in checks:
             draft = check(draft, context)
@@ -82,6 +84,7 @@ def review(raw: str, context: ReviewContext, checks: Sequence[Check] = CHECKS) -
             sentences_total=total,
             sentences_removed=total,
             removed=[(s.text, s.removed) for s in draft.removed],
+            model_chars=model_chars,
         )
     removed = draft.removed
     flags = list(draft.flags)
@@ -93,6 +96,7 @@ def review(raw: str, context: ReviewContext, checks: Sequence[Check] = CHECKS) -
         sentences_total=len(draft.sentences or []),
         sentences_removed=len(removed),
         removed=[(s.text, s.removed) for s in removed],
+        model_chars=model_chars,
     )
 
 

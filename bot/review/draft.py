@@ -31,7 +31,8 @@ class Sentence:
     text: str  # as written, citations and trailing whitespace included
     removed: str = ""  # why it is not shown; "" while it is kept
     factual: bool = True  # states something checkable (else a connective: "In summary:")
-    checked: bool = False  # passed the exact checks (grounding)
+    # Names the exact checks could not find as written (English for a Vietnamese source).
+    translated: tuple[str, ...] = ()
 
     @property
     def kept(self) -> bool:

@@ -18,6 +18,7 @@ class ExactCheck:
         for sentence in draft.kept:
             verdict = context.grounder.check(sentence.text)
             sentence.factual = verdict.factual
+            sentence.translated = verdict.translated
             if not verdict.supported:
                 sentence.removed = verdict.reason
         return draft

@@ -1,0 +1,158 @@
+"""The review chain on scripted drafts: adversarial sentences in both languages are removed,
+right ones kept (with a citation added where the model left it out), with the real encoder."""
+
+from __future__ import annotations
+
+import pytest
+from answer_fakes import make_passage
+
+from bot.grounding import Grounder
+from bot.review import MeaningScorer, ReviewContext, review, review_sentence
+from bot.review.attribution import with_citation
+from bot.review.meaning import negated
+
+G77 = (
+    "Tham dự Hội nghị có khoảng hơn 100 đoàn đại biểu các nước thành viên Liên hợp quốc, trong "
+    "đó 5 Nguyên thủ quốc gia và hơn 40 đại biểu cấp Bộ trưởng trở lên. Đoàn Việt Nam do Thứ "
+    "trưởng thường trực Bộ Ngoại giao Bùi Thanh Sơn dẫn đầu đã tham dự Hội nghị tại Buenos "
+    "Aires. Phát biểu tại Phiên toàn thể, Thứ trưởng Bùi Thanh Sơn khẳng định: Việt Nam luôn "
+    "ủng hộ và coi trọng hợp tác Nam - Nam. Hội nghị đã đánh giá tiến trình 40 năm triển khai "
+    "hợp tác Nam - Nam."
+)
+ESCAP = (
+    "ESCAP được thành lập năm 1947, là một trong 5 Ủy ban khu vực của Liên hợp quốc. Hiện "
+    "ESCAP có 53 thành viên chính thức và 9 thành viên liên kết."
+)
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def passages():
+    return [
+        make_passage(G77, "001_g77", "Hội nghị Nam - Nam"),
+        make_passage(ESCAP, "002_escap", "ESCAP"),
+    ]
+
+
+def context(passages, embedder, lang, question="?"):
+    evidence = [p.text for p in passages]
+    meaning = MeaningScorer(embedder.embed_statements, evidence)
+    return ReviewContext(question, passages, lang, Grounder(evidence, lang), meaning)
+
+
+KEPT = {
+    "en": [
+        "More than 100 delegations of UN member states attended the conference [1].",
+        "The Vietnamese delegation was led by Permanent Deputy Foreign Minister Bui Thanh Son [1].",
+        "Bui Thanh Son said Vietnam always supports and values South-South cooperation [1].",
+        "ESCAP was established in 1947 [2].",
+        "ESCAP has 53 full members and 9 associate members [2].",
+    ],
+    "vi": [
+        "Đoàn Việt Nam do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1].",
+        "Việt Nam luôn ủng hộ và coi trọng hợp tác Nam - Nam [1].",
+        "ESCAP có 53 thành viên chính thức [2].",
+    ],
+}
+# Each a fluent sentence with a valid citation that its source does not support.
+REMOVED = {
+    "en": {
+        "changed actor": "The Vietnamese delegation was led by Prime Minister Pham Minh Chinh [1].",
+        "changed place": "The Vietnamese delegation attended the conference in Geneva [1].",
+        "negated claim": "Vietnam did not attend the conference [1].",
+        "invented proposal": "Vietnam proposed a regional climate fund for developing "
+        "countries [1].",
+        "invented outcome": "The conference adopted a binding treaty on maritime security [1].",
+        "wrong source": "ESCAP has 53 full members [1].",
+    },
+    "vi": {
+        "changed actor": "Đoàn Việt Nam do Thủ tướng Phạm Minh Chính dẫn đầu [1].",
+        "changed place": "Đoàn Việt Nam tham dự Hội nghị tại Genève [1].",
+        "negated claim": "Việt Nam không tham dự Hội nghị [1].",
+        "invented proposal": "Việt Nam đề xuất thành lập quỹ khí hậu khu vực cho các nước "
+        "đang phát triển [1].",
+        "changed number": "ESCAP có 60 thành viên chính thức [2].",
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_right_sentences_are_kept(lang, passages, embedder):
+    ctx = context(passages, embedder, lang)
+    for sentence in KEPT[lang]:
+        outcome = review(sentence, ctx)
+        assert outcome.text == sentence and not outcome.fallback, (sentence, outcome)
+
+
+@pytest.mark.parametrize(
+    ("lang", "case"), [(lang, case) for lang, cases in REMOVED.items() for case in cases]
+)
+def test_an_adversarial_sentence_is_removed(lang, case, passages, embedder):
+    ctx = context(passages, embedder, lang)
+    right = KEPT[lang][0]
+    wrong = REMOVED[lang][case]
+    outcome = review(f"{right} {wrong}", ctx)
+    assert outcome.text == right, (case, outcome)
+    assert (outcome.sentences_total, outcome.sentences_removed) == (2, 1)
+    assert review_sentence(wrong, ctx) is None  # never shown in the stream either
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_an_uncited_right_sentence_gets_its_citation(lang, passages, embedder):
+    ctx = context(passages, embedder, lang)
+    sentence = KEPT[lang][-1].replace(" [2]", "")
+    outcome = review(sentence, ctx)
+    assert outcome.text == KEPT[lang][-1] and "citations_attributed" in outcome.flags
+    assert review_sentence(sentence, ctx) == KEPT[lang][-1]
+
+
+def test_an_uncited_invention_gets_no_citation_and_falls_back(passages, embedder):
+    outcome = review("Vietnam proposed a regional climate fund.", context(passages, embedder, "en"))
+    assert outcome.fallback == "uncited"
+
+
+def test_a_reply_in_the_other_language_falls_back(passages, embedder):
+    outcome = review(KEPT["vi"][0], context(passages, embedder, "en"))
+    assert outcome.fallback == "language"
+
+
+def test_a_sentence_that_switches_language_is_removed(passages, embedder):
+    ctx = context(passages, embedder, "en")
+    english = " ".join(KEPT["en"][:3])
+    outcome = review(f"{english} {KEPT['vi'][2]}", ctx)
+    assert outcome.text == english and outcome.sentences_removed == 1
+
+
+def test_a_pasted_passage_gives_way_to_the_extractive_answer(embedder):
+    text = " ".join(f"Câu số {n} của bài viết nói về ESCAP và hợp tác khu vực." for n in range(6))
+    passages = [make_passage(text, "002_escap", "ESCAP")]
+    pasted = " ".join(
+        f"Câu số {n} của bài viết nói về ESCAP và hợp tác khu vực [1]." for n in range(6)
+    )
+    assert review(pasted, context(passages, embedder, "vi")).fallback == "copied"
+
+
+def test_a_reply_cut_by_the_token_limit_loses_only_its_unfinished_sentence(passages, embedder):
+    outcome = review(
+        f"{KEPT['vi'][2]} Ngoài ra, ESCAP còn có 9 thành", context(passages, embedder, "vi")
+    )
+    assert outcome.text == KEPT["vi"][2] and not outcome.fallback
+
+
+def test_a_model_that_declines_gives_way_to_the_extractive_answer(passages, embedder):
+    assert review("NOT_IN_SOURCES", context(passages, embedder, "vi")).fallback == "declined"
+
+
+def test_negation_cues():
+    assert negated("Vietnam did not attend") and negated("Việt Nam không tham dự")
+    assert negated("It wasn't signed") and negated("Dự thảo chưa được thông qua")
+    assert not negated("Việt Nam tham dự Hội nghị hàng không") and not negated("Vietnam attended")
+    assert not negated("không chỉ thúc đẩy thương mại mà còn đầu tư")
+
+
+def test_a_citation_goes_before_the_final_stop():
+    assert with_citation("ESCAP có 53 thành viên. ", 2) == "ESCAP có 53 thành viên [2]. "
+    assert with_citation("Ông nói: “Đúng vậy.”", 1) == "Ông nói: “Đúng vậy [1].”"[:0] + (
+        "Ông nói: “Đúng vậy [1].”"
+    )
