@@ -1,12 +1,13 @@
-"""English → Vietnamese lexicon of the domain, for English questions on a Vietnamese corpus.
+"""English → Vietnamese lexicon of the domain, for English questions about diplomacy.
 
-An English question shares almost nothing lexically with Vietnamese passages beyond names and
-numbers. Dictionary query translation is the classic remedy in cross-language retrieval: each
-English term of the question is expanded with its Vietnamese equivalents, for BM25 and for the
-relevance signal. Measured with the multilingual encoder (README "Quality"): without it the
-English seed questions lose context recall (1.00 → 0.00 on dev, 0.67 on held-out) and are
-declined, because e5's cross-lingual similarity alone ranks the answer too low and the
-relevance signal counts Vietnamese terms. `DIPLOBOT_ENGLISH_GLOSSARY=false` turns it off.
+Dictionary query translation, the classic remedy in cross-language retrieval, now serves only
+where it is measured to earn its place: retrieval lets it expand BM25 (and weigh BM25 more) for
+an English question at least half of whose terms it translates (`knowledge/retrieval.py`,
+`fusion_weights`): most of the seeds' English questions, 2% of XQuAD's. Applied to every English
+question it cost XQuAD's English context recall 0.933 → 0.905 (README "Quality"); the relevance
+decision never uses it. `DIPLOBOT_ENGLISH_GLOSSARY=false` turns it off. Language detection lives
+in `knowledge/language.py`; `is_english` and `ENGLISH_FUNCTION_WORDS` are re-exported here for
+the grounding checks that still import them from this module.
 """
 
 from __future__ import annotations

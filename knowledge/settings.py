@@ -51,11 +51,13 @@ class KnowledgeSettings(BaseSettings):
     )
     english_glossary: bool = Field(
         True,
-        description="Expand English questions with the English→Vietnamese diplomacy lexicon "
-        "for lexical search and relevance (measured to still help with e5: README Quality).",
+        description="Expand English questions that are mostly diplomacy terms with the "
+        "English→Vietnamese lexicon for lexical search (README Quality).",
     )
     top_k: int = Field(5, description="Passages retrieved per question.")
     relevance_threshold: float = Field(
-        0.28, description="Below this relevance (0..1) a question is declined as not covered."
+        0.5,
+        description="Below this relevance (0..1, the estimated chance that the passages "
+        "answer) a question is declined as not covered.",
     )
     max_upload_bytes: int = Field(5_000_000, description="Largest article file accepted.")

@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from bot.backends.base import AnswerBackend, TokenCallback
 from bot.guard import looks_like_injection
 from bot.language import Lang
+from knowledge.glossary import english_concepts
 from knowledge.records import Passage
+from knowledge.retrieval import LEXICON_SHARE, lexicon_share
 from knowledge.sentences import chunk_sentences
 from knowledge.text import STOPWORDS, fold, words
 
@@ -94,7 +96,17 @@ def question_terms(question: str, lang: Lang) -> set[str]:
     syllables = [w for w in words(question) if w not in _QUESTION_WORDS]
     terms = {w for w in syllables if w not in STOPWORDS}
     terms.update(f"{a} {b}" for a, b in itertools.pairwise(syllables))
+    if lang != "vi" and in_lexicon(question):
+        for _, alternatives in english_concepts(question):
+            for phrase in alternatives[1:]:
+                terms.add(phrase)
+                terms.update(phrase.split())
     return terms
+
+
+def in_lexicon(question: str) -> bool:
+    """Whether the domain lexicon speaks for an English question (as in retrieval's fusion)."""
+    return lexicon_share(question) >= LEXICON_SHARE
 
 
 def question_anchors(question: str) -> set[str]:
@@ -224,7 +236,10 @@ class ExtractiveBackend(AnswerBackend):
             factors.append(factor)
         # Similarity was measured against the searched question; for a follow-up that is mostly
         # words borrowed from earlier turns, so the user's own words (lexical) decide alone.
-        weight = SIMILARITY_WEIGHT["vi" if lang == "vi" else "en"]
+        # An English question the lexicon translated has Vietnamese words to match, like one
+        # asked in Vietnamese.
+        vietnamese = lang == "vi" or in_lexicon(question)
+        weight = SIMILARITY_WEIGHT["vi" if vietnamese else "en"]
         relatedness = overlaps if focus else _blend_similarity(overlaps, sentences, weight)
         scored = [
             (related * factor, sentence)

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from knowledge import KnowledgeBase
-from knowledge.glossary import is_english
+from knowledge.language import is_english
 from tests.conftest import DEV_SET
 
 pytestmark = pytest.mark.integration
@@ -52,7 +52,9 @@ def test_tone_marks_do_not_matter(seed_kb: KnowledgeBase):
     # may swap: the best of one must be among the best two of the other.
     assert plain.passages[0].chunk.chunk_id in {p.chunk.chunk_id for p in marked.passages[:2]}
     assert "5 báo cáo tham luận" in " ".join(p.text for p in plain.passages[:3])
-    assert abs(plain.relevance - marked.relevance) < 1e-9
+    # Relevance weighs the encoder's similarity too, which differs a little; both answer.
+    threshold = seed_kb.settings.relevance_threshold
+    assert plain.relevance >= threshold and marked.relevance >= threshold
 
 
 def test_english_question_finds_vietnamese_passage(seed_kb: KnowledgeBase):
@@ -113,3 +115,20 @@ def test_names_the_corpus_never_mentions_lower_relevance(seed_kb: KnowledgeBase)
     )
     nato = seed_kb.search("Ai là Tổng thư ký NATO hiện nay?")
     assert nato.relevance < seed_kb.settings.relevance_threshold
+
+
+def test_relevance_declines_a_known_name_with_an_unknown_attribute(seed_kb: KnowledgeBase):
+    # The corpus knows the minister, not his birth year: his sentences do not stand out.
+    threshold = seed_kb.settings.relevance_threshold
+    assert seed_kb.search("Bộ trưởng Bùi Thanh Sơn sinh năm nào?").relevance < threshold
+    assert seed_kb.search("Bộ trưởng Bùi Thanh Sơn hội đàm với ai?").relevance >= threshold
+
+
+def test_english_fusion_follows_the_encoder_unless_the_lexicon_speaks():
+    from knowledge.retrieval import FUSION_WEIGHTS, fusion_weights
+
+    plain = "How many points did the Panthers defense surrender?"
+    assert fusion_weights(plain, "en", glossary=True) == FUSION_WEIGHTS["en"]
+    domain = "Which organisation did UNOSSC sign a Statement of Intent with?"
+    assert fusion_weights(domain, "en", glossary=True)[0] > FUSION_WEIGHTS["en"][0]
+    assert fusion_weights(domain, "en", glossary=False) == FUSION_WEIGHTS["en"]
