@@ -233,6 +233,8 @@ class Answerer:
 
         deadline = time.monotonic() + self.settings.llm_timeout
         history = list(history)[-self.settings.history_turns :]
+        if on_token is not None:
+            on_token = _timing_first(on_token, started, timings)
         step = time.perf_counter()
         standalone, failure = self._standalone(question, history, deadline)
         timings["rewrite"] = _ms(step)
@@ -391,6 +393,18 @@ class Answerer:
         if embedder is not None and self.settings.llm_meaning_check:
             meaning = MeaningScorer(embedder.embed_statements, evidence)
         return ReviewContext(question, sent, lang, Grounder(evidence, lang), meaning)
+
+
+def _timing_first(
+    on_token: Callable[[str], None], started: float, timings: dict[str, float]
+) -> Callable[[str], None]:
+    """`on_token`, noting when the user saw the first (checked) text: `timings["first_shown"]`."""
+
+    def deliver(delta: str) -> None:
+        timings.setdefault("first_shown", _ms(started))
+        on_token(delta)
+
+    return deliver
 
 
 def _evidence(passage: Passage) -> str:

@@ -19,29 +19,36 @@ from knowledge.text import content_words
 GAP = " … "
 
 
-def excerpt(passage: Passage, question: str, best: int = 2, neighbours: int = 1) -> Passage:
-    """The passage cut to its `best` sentences for the question and their neighbours."""
+def excerpt(
+    passage: Passage, question: str, best: int = 2, neighbours: int = 1, max_chars: int = 450
+) -> Passage:
+    """The passage cut to its `best` sentences for the question, with their neighbours as far
+    as `max_chars` allows (news sentences run to 300 characters: a neighbour is not free)."""
     sentences = chunk_sentences(passage.text)
-    if len(sentences) <= best * (1 + 2 * neighbours):
-        return passage
     scores = list(passage.sentence_scores)
     if len(scores) != len(sentences):  # an index without sentence vectors: shared words
         wanted = set(content_words(question))
         scores = [float(len(wanted & set(content_words(s)))) for s in sentences]
     top = sorted(range(len(sentences)), key=lambda i: -scores[i])[:best]
-    keep = sorted(
-        {
-            j
-            for i in top
-            for j in range(i - neighbours, i + neighbours + 1)
-            if 0 <= j < len(sentences)
-        }
-    )
+    keep = set(top)
+    size = sum(len(sentences[i]) for i in keep)
+    for distance in range(1, neighbours + 1):
+        for i in top:
+            for j in (i - distance, i + distance):
+                if 0 <= j < len(sentences) and j not in keep:
+                    if size + len(sentences[j]) > max_chars:
+                        continue
+                    keep.add(j)
+                    size += len(sentences[j])
+    if len(keep) == len(sentences):
+        return passage
     parts: list[str] = []
-    for previous, i in zip([None, *keep], keep, strict=False):
+    previous = None
+    for i in sorted(keep):
         if previous is not None:
             parts.append(" " if i == previous + 1 else GAP)
         parts.append(sentences[i].strip())
+        previous = i
     text = "".join(parts)
     return dataclasses.replace(passage, chunk=dataclasses.replace(passage.chunk, text=text))
 

@@ -25,6 +25,10 @@ def check_answer(answer: dict[str, Any], timeout: float, model_backend: str) -> 
     for echo in (*PROMPT_ECHOES, "Sources:"):  # the bot's own source list is not in the text
         assert echo not in text, f"prompt echo {echo!r} reached the user: {text!r}"
     assert answer["backend"] in (model_backend, "extractive"), answer["backend"]
+    if "not_covered" not in answer["flags"]:
+        # The model was asked: it must have written something, or the run tested nothing but
+        # the fallback (a crashed server, a silent model).
+        assert answer["model_chars"] > 0, f"the model wrote nothing: {answer['flags']}"
     if answer.get("fell_back") or answer["backend"] == "extractive":
         # The model's answer was not used: the user is told so.
         assert answer["notice"], f"an extractive fallback without a notice: {answer}"
@@ -41,8 +45,9 @@ def check_answer(answer: dict[str, Any], timeout: float, model_backend: str) -> 
     assert cited == set(numbers), (cited, numbers, text)
     # Each source is one of the passages retrieved for this question, with its metadata.
     passages = {(p["doc_id"], p["text"]) for p in answer["passages"]}
-    for citation in citations:
-        assert (citation["doc_id"], citation["passage"]) in passages, citation
+    for citation in citations:  # one entry an article, with each of its passages cited
+        for passage in citation["passage"].split("\n…\n"):
+            assert (citation["doc_id"], passage) in passages, citation
         assert citation["title"], citation
 
     if answer["backend"] == model_backend and not answer.get("fell_back"):
@@ -50,21 +55,11 @@ def check_answer(answer: dict[str, Any], timeout: float, model_backend: str) -> 
         assert not unsupported, f"sentences their citations do not support: {unsupported}"
 
 
-def unsupported_sentences(answer: dict[str, Any]) -> list[str]:
-    """The sentences of a shown model answer that its cited passages do not support.
+def unsupported_sentences(answer: dict[str, Any], embedder: Any = None) -> list[str]:
+    """The shown sentences their citations do not support (bot/review/recheck.py)."""
+    from bot.review.recheck import unsupported_shown
 
-    Checked again from what the user gets (the final text, its renumbered citations, each
-    citation's passage, title and date), independently of the answerer's own bookkeeping.
-    """
-    from bot.grounding import Grounder
-    from bot.language import detect_language
-
-    sources = [
-        "\n".join(part for part in (c["title"], c["date"], c["passage"]) if part)
-        for c in answer["citations"]
-    ]
-    grounding = Grounder(sources, detect_language(answer["question"])).ground(answer["answer"])
-    return [f"{s.text.strip()} ({s.reason})" for s in grounding.removed]
+    return unsupported_shown(answer, embedder.embed_statements if embedder else None)
 
 
 def check_chat(done: subprocess.CompletedProcess[str], model_backend: str) -> None:

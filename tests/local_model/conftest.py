@@ -7,6 +7,7 @@ llama-cpp-python and the packaged GGUF; without it every test here skips, saying
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import subprocess
 import sys
@@ -19,11 +20,14 @@ import pytest
 from llama_helpers import (
     CONTEXT_TOKENS,
     MODEL_ALIAS,
+    QWEN_ALIAS,
+    QWEN_CONTEXT,
     SEEDS,
     LlamaServer,
     SeedIndex,
     free_port,
     require_local_extra,
+    require_qwen,
     run_diplobot,
 )
 
@@ -52,27 +56,41 @@ def llama_server(
     gguf_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LlamaServer]:
     """`python -m llama_cpp.server` with the Gemma GGUF on a free port, for the whole session."""
-    port = free_port()
     log = tmp_path_factory.mktemp("llama_server") / "server.log"
+    # The GGUF carries no chat template; without this llama-cpp-python uses Llama-2's.
+    with serve(gguf_path, MODEL_ALIAS, CONTEXT_TOKENS, log, "--chat_format", "gemma") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def qwen_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
+    """The server with Qwen2.5-Coder-1.5B-Instruct (its own ChatML template), on every core."""
+    log = tmp_path_factory.mktemp("qwen_server") / "server.log"
+    threads = str(len(os.sched_getaffinity(0)))
+    with serve(require_qwen(), QWEN_ALIAS, QWEN_CONTEXT, log, "--n_threads", threads) as server:
+        yield server
+
+
+@contextlib.contextmanager
+def serve(gguf: Path, alias: str, n_ctx: int, log: Path, *extra: str) -> Iterator[LlamaServer]:
+    port = free_port()
     command = [
         sys.executable,
         "-m",
         "llama_cpp.server",
         "--model",
-        str(gguf_path),
+        str(gguf),
         "--model_alias",
-        MODEL_ALIAS,
-        # The GGUF carries no chat template; without this llama-cpp-python uses Llama-2's.
-        "--chat_format",
-        "gemma",
+        alias,
         "--host",
         "127.0.0.1",
         "--port",
         str(port),
         "--n_ctx",
-        str(CONTEXT_TOKENS),
+        str(n_ctx),
         "--verbose",
         "False",
+        *extra,
     ]
     with log.open("w") as out:
         process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -89,6 +107,9 @@ def llama_server(
                 pytest.fail(f"llama_cpp.server did not answer in 120 s:\n{log.read_text()}")
             time.sleep(0.5)
         yield LlamaServer(url, log)
+        # A server that died during the tests (SIGILL, out of memory) fails them, whatever
+        # the answers' fallbacks made of it.
+        assert process.poll() is None, f"llama_cpp.server died:\n{log.read_text()[-3000:]}"
     finally:
         process.terminate()
         try:

