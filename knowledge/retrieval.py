@@ -209,6 +209,7 @@ class Evidence:
     sentence_coverage: float  # the best share of the question's terms one sentence holds
     unknown_names: int  # names in the question that the corpus never holds
     agreement: float  # 1 / rank of the best passage in BM25's list (0: not in it)
+    keywords: bool = False  # one or two words and nothing else ("ESCAP", "Weather")
 
 
 # Logistic weights of the decision per question language: (intercept, best similarity, best
@@ -226,8 +227,15 @@ RELEVANCE_WEIGHTS: dict[str, tuple[float, ...]] = {
 }
 
 
+KEYWORD_WORDS = 2  # a question of at most this many words is a keyword search
+
+
 def relevance_of(evidence: Evidence) -> float:
     """The estimated chance (0..1) that the passages answer the question."""
+    if evidence.keywords:
+        # Too short for the encoder (one word is close to many sentences: "Weather" 0.82):
+        # a keyword question is covered when the corpus holds its words.
+        return evidence.sentence_coverage if not evidence.unknown_names else 0.0
     weights = RELEVANCE_WEIGHTS[evidence.language]
     features = (
         1.0,
@@ -269,6 +277,7 @@ def _evidence(
             default=0.0,
         ),
         unknown_names=len(unknown_names(query, generation.lexical)),
+        keywords=len(words(query)) <= KEYWORD_WORDS,
         agreement=next(
             (1.0 / (i + 1) for i, (row, _) in enumerate(lexical_hits) if row == top_row), 0.0
         ),
