@@ -6,8 +6,7 @@ an English question at least half of whose terms it translates (`knowledge/retri
 `fusion_weights`): most of the seeds' English questions, 2% of XQuAD's. Applied to every English
 question it cost XQuAD's English context recall 0.933 → 0.905 (README "Quality"); the relevance
 decision never uses it. `DIPLOBOT_ENGLISH_GLOSSARY=false` turns it off. Language detection lives
-in `knowledge/language.py`; `is_english` and `ENGLISH_FUNCTION_WORDS` are re-exported here for
-the grounding checks that still import them from this module.
+in `knowledge/language.py`.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import re
 from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english
 from knowledge.text import fold, words
 
-__all__ = ["ENGLISH_FUNCTION_WORDS", "english_concepts", "expand_query", "is_english"]
+__all__ = ["english_concepts", "expand_query"]
 
 # Multi-word entries first matter only for lookup order, which `_match` handles (longest first).
 _LEXICON: dict[str, tuple[str, ...]] = {

@@ -34,10 +34,3 @@ from knowledge.language import is_english, question_language
 def test_question_language(question: str, language: str):
     assert question_language(question) == language
     assert is_english(question) is (language == "en")
-
-
-def test_glossary_module_still_offers_what_grounding_imports():
-    from knowledge.glossary import ENGLISH_FUNCTION_WORDS, english_concepts, is_english
-
-    assert "the" in ENGLISH_FUNCTION_WORDS and is_english("When was ESCAP established?")
-    assert english_concepts("ESCAP")
