@@ -4,6 +4,7 @@ Usage:
     diplobot bench                              # tiers 1000,10000,100000; table on stdout
     diplobot bench --quick                      # 200 articles, tiers up to 10,000: a smoke run
     diplobot bench --tiers 1000,10000 --json    # figures as JSON
+    diplobot bench --model qwen2.5-coder-1.5b   # a local model's prompt and generation tokens/s
     diplobot health                             # exit 0 when the index (and Chroma) answer
 """
 
@@ -41,6 +42,14 @@ def register(subparsers: Any) -> None:
         "--workdir", type=Path, default=Path("data/bench"), help="emptied, then holds the indexes"
     )
     bench.add_argument("--json", action="store_true", help="print the figures as JSON")
+    bench.add_argument(
+        "--model",
+        default=None,
+        help="measure this local GGUF (a path or a packaged name) instead of retrieval",
+    )
+    bench.add_argument(
+        "--threads", type=int, default=0, help="llama.cpp threads for --model (0: every core)"
+    )
     bench.set_defaults(func=run_bench_command)
 
     health: argparse.ArgumentParser = subparsers.add_parser(
@@ -52,6 +61,9 @@ def register(subparsers: Any) -> None:
 def run_bench_command(args: argparse.Namespace) -> int:
     from bot.bench.runner import render_table, run_bench
     from bot.settings import Settings
+
+    if args.model:
+        return run_model_bench(args)
 
     tiers = [int(t) for t in str(args.tiers).split(",") if t.strip()]
     articles, queries = args.articles, args.queries
@@ -69,6 +81,22 @@ def run_bench_command(args: argparse.Namespace) -> int:
             "\nLarger tiers: vectors are the normalised mean of real sentence embeddings plus "
             "a small jitter; queries are embedded by the real encoder."
         )
+    return 0
+
+
+def run_model_bench(args: argparse.Namespace) -> int:
+    from bot.backends.llamacpp import default_threads
+    from bot.bench.model import measure
+    from bot.model_files import ModelFileError, cache_dir, model_path
+    from bot.settings import Settings
+
+    try:
+        path = model_path(args.model, cache_dir(Settings().model_cache))
+    except ModelFileError as error:
+        print(f"diplobot bench: {error}", file=sys.stderr)
+        return 1
+    speed = measure(path, args.threads or default_threads())
+    print(json.dumps(speed.to_dict(), indent=1) if args.json else speed.render())
     return 0
 
 

@@ -33,9 +33,13 @@ def test_eval_sets_meet_the_targets(answerer, name):
     assert overall["refusal_rate"] == 1.0, report
     assert overall["false_refusal_rate"] <= 0.05, report
     for result in results:
-        # Every citation carries the article's metadata, never text from the answer.
+        # Every citation carries the article's metadata, never text from the answer; one entry
+        # an article, with each of its cited passages.
+        cited = [c.doc_id for c in result.answer.citations]
+        assert len(cited) == len(set(cited)), cited
         for citation in result.answer.citations:
-            assert citation.title and citation.passage in [p.text for p in result.answer.passages]
+            for passage in citation.passage.split("\n…\n"):
+                assert citation.title and passage in [p.text for p in result.answer.passages]
 
 
 def test_the_d16_follow_up_stays_on_topic(answerer):

@@ -126,7 +126,11 @@ def model_settings(server: LlamaServer | None = None, **more: object) -> dict[st
 
 
 def run_diplobot(
-    index: SeedIndex, args: list[str], env: dict[str, str], stdin: str | None = None
+    index: SeedIndex,
+    args: list[str],
+    env: dict[str, str],
+    stdin: str | None = None,
+    timeout: float = 600,
 ) -> subprocess.CompletedProcess[str]:
     """Run `diplobot ARGS` in the index's folder (so no .env of the project applies)."""
     return subprocess.run(
@@ -136,7 +140,7 @@ def run_diplobot(
         text=True,
         env=env,
         cwd=index.workdir,
-        timeout=600,
+        timeout=timeout,
         check=False,
     )
 

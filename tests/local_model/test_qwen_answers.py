@@ -53,7 +53,9 @@ def test_the_models_own_cited_answers_reach_the_user(
         llm_temperature=0.0,
         llm_context_tokens=QWEN_CONTEXT,
     )
-    done = run_diplobot(seed_index, ["ask", "--batch"], env, stdin)
+    done = run_diplobot(
+        seed_index, ["ask", "--batch"], env, stdin, timeout=len(answerable) * TIMEOUT
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     answers = parse_json_lines(done.stdout)
     assert [a["id"] for a in answers] == [item["id"] for item in answerable]
