@@ -56,12 +56,14 @@ from bot.language import (
     MODEL_UNSUPPORTED,
     MODEL_WRONG_LANGUAGE,
     NO_WORDS,
+    OTHER_LANGUAGE,
     OUT_OF_ROLE,
     SENTENCES_REMOVED,
     STORE_UNAVAILABLE,
     TOO_LONG,
     Lang,
     detect_language,
+    is_other_language,
 )
 from bot.model_output import StopGeneration, StreamFilter
 from bot.prompts import NOT_IN_SOURCES, fit_passages
@@ -204,6 +206,7 @@ class Answerer:
         started = time.perf_counter()
         question = " ".join(unicodedata.normalize("NFC", question).split())
         lang = detect_language(question)
+        other_language = OTHER_LANGUAGE if is_other_language(question) else ""
         timings: dict[str, float] = {}
 
         def reply(text: str, flag: str, **fields: object) -> Answer:
@@ -215,6 +218,7 @@ class Answerer:
                 backend=self.backend.name,
                 timings_ms=timings,
                 flags=[flag],
+                notice=other_language,
             )
             for name, value in fields.items():
                 setattr(answer, name, value)
@@ -310,7 +314,7 @@ class Answerer:
             passages=passages,
             backend=backend.name,
             standalone_question=standalone,
-            notice=notice,
+            notice=" ".join(n for n in (other_language, notice) if n),
             timings_ms=timings,
         )
         return report(answer)

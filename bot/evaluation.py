@@ -11,8 +11,12 @@ or `injection` question. Metrics, overall and per kind and per language:
 - false-refusal rate on answerable items;
 - answered: the share of items answered (not declined);
 - latency p50 / p95 of each question (every turn), in milliseconds;
-- with a model backend: the share of the model's sentences that reached the user (after the
-  grounding checks) and the share of answers that fell back to the extractive answer.
+- with a model backend: the share of answered questions whose shown answer is the model's own
+  ("own"), the share of the model's sentences that reached the user (after the checks), the
+  share of answers that fell back to the extractive answer, the shown sentences that an
+  independent re-check finds unsupported by what they cite (bot/review/recheck.py: exactly and
+  by meaning; the bar is 0), answerable questions declined because the model said so, and
+  p50 / p95 of the first shown (checked) sentence.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 from bot.answerer import Answerer
 from bot.answers import Answer, Turn
 from bot.language import is_decline
+from bot.review.recheck import unsupported_shown
 
 CONTEXT_CHARS = 2000
 ANSWERABLE = ("fact", "followup")
@@ -70,6 +75,7 @@ class ItemResult:
     cited: list[str]  # doc_ids the final answer cites, in order
     refused: bool
     relevance: float | None = None  # the final turn's, where the run measured it (`curve`)
+    unsupported: list[str] = field(default_factory=list)  # shown model sentences, re-checked
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +90,7 @@ class ItemResult:
             "refused": self.refused,
             "cited": self.cited,
             "relevance": self.relevance,
+            "unsupported": self.unsupported,
             "latencies_ms": [round(x, 1) for x in self.latencies_ms],
             "answer": self.answer.to_dict(),
         }
@@ -117,11 +124,18 @@ def run_item(answerer: Answerer, item: EvalItem, relevance: bool = False) -> Ite
     history: list[Turn] = []
     latencies: list[float] = []
     answer: Answer | None = None
+    # A model's answer streams as the bot's would, so the first shown sentence is timed.
+    on_token = (lambda _delta: None) if answerer.uses_model else None
     for question in item.turns:
-        answer = answerer.answer(question, history)
+        answer = answerer.answer(question, history, on_token=on_token)
         latencies.append(answer.timings_ms.get("total", 0.0))
         history.append(Turn(question, answer.text, answer.standalone_question))
     assert answer is not None
+    unsupported: list[str] = []
+    if answer.answered and answerer.uses_model and not answer.fell_back:
+        embedder = getattr(answerer.knowledge, "embedder", None)
+        embed = embedder.embed_statements if embedder is not None else None
+        unsupported = unsupported_shown(answer.to_dict(), embed)
     context = "\n".join(p.text for p in answer.passages)[:CONTEXT_CHARS]
     return ItemResult(
         item=item,
@@ -136,6 +150,7 @@ def run_item(answerer: Answerer, item: EvalItem, relevance: bool = False) -> Ite
             if relevance
             else None
         ),
+        unsupported=unsupported,
     )
 
 
@@ -167,6 +182,12 @@ def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
         for r in results
         if r.answer.answered and (r.answer.backend != "extractive" or r.answer.fell_back)
     ]
+    own = [r for r in generated if not r.answer.fell_back]
+    first_shown = [
+        r.answer.timings_ms["first_shown"]
+        for r in generated
+        if "first_shown" in r.answer.timings_ms
+    ]
     return {
         "items": len(results),
         "answerable": len(answerable),
@@ -182,6 +203,13 @@ def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
         "latency_p95_ms": round(percentile(latencies, 95), 1),
         "sentences_kept": _ratio(written - removed, written),
         "fallback_rate": _ratio(sum(r.answer.fell_back for r in generated), len(generated)),
+        "model_own": _ratio(len(own), len(generated)),
+        "unsupported_shown": sum(len(r.unsupported) for r in results),
+        "declined_by_model": sum(
+            "model_declined" in r.answer.flags for r in answerable if not r.answer.answered
+        ),
+        "first_shown_p50_ms": round(percentile(first_shown, 50), 1),
+        "first_shown_p95_ms": round(percentile(first_shown, 95), 1),
     }
 
 
@@ -288,6 +316,14 @@ COLUMNS = (
     ("sentences_kept", "kept"),
     ("fallback_rate", "fell back"),
 )
+# With a model backend, also: whose answer is shown, what the re-check found, how soon.
+MODEL_COLUMNS = (
+    ("model_own", "own"),
+    ("unsupported_shown", "unsupp"),
+    ("declined_by_model", "model decl"),
+    ("first_shown_p50_ms", "1st p50"),
+    ("first_shown_p95_ms", "1st p95"),
+)
 
 
 def format_table(report: dict[str, Any]) -> str:
@@ -300,15 +336,18 @@ def format_table(report: dict[str, Any]) -> str:
     def cell(key: str, value: Any) -> str:
         if value is None:
             return "—"
-        if key.startswith("latency"):
+        if key.startswith(("latency", "first_shown")):
             return f"{value:.0f}" if value >= 10 else f"{value:.1f}"
         return f"{value:.2f}" if isinstance(value, float) else str(value)
 
-    header = f"{'group':<22}" + "".join(f"{title:>10}" for _, title in COLUMNS)
+    columns: tuple[tuple[str, str], ...] = COLUMNS
+    if report["overall"].get("model_own") is not None:
+        columns = (*COLUMNS, *MODEL_COLUMNS)
+    header = f"{'group':<22}" + "".join(f"{title:>10}" for _, title in columns)
     lines = [header, "-" * len(header)]
     for name, metrics in rows:
         lines.append(
-            f"{name:<22}" + "".join(f"{cell(key, metrics[key]):>10}" for key, _ in COLUMNS)
+            f"{name:<22}" + "".join(f"{cell(key, metrics[key]):>10}" for key, _ in columns)
         )
     return "\n".join(lines)
 

@@ -153,3 +153,8 @@ MODEL_COPIED = {
     "en": "The language model's answer only copied an article: here are the sentences that "
     "answer the question.",
 }
+# A question in neither language (French, Chinese): answered or declined in English, saying so.
+OTHER_LANGUAGE = (
+    "I answer in English or Vietnamese (Tôi trả lời bằng tiếng Anh hoặc tiếng Việt); "
+    "this reply is in English."
+)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.answerer import Answerer, build_answerer
-from bot.language import DECLINE, detect_language, is_other_language
+from bot.language import DECLINE, OTHER_LANGUAGE, detect_language, is_other_language
 from bot.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -49,6 +49,7 @@ def test_a_third_language_gets_a_clear_reply_and_is_declined_when_nothing_answer
     assert is_other_language(question) and detect_language(question) == "en"
     answer = answerer.answer(question)
     assert not answer.answered and answer.text == DECLINE["en"], answer.text
+    assert answer.notice == OTHER_LANGUAGE  # and says which languages it answers in
 
 
 def test_english_with_vietnamese_names_is_answered_like_a_clean_question(answerer):
