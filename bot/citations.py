@@ -137,6 +137,12 @@ def strip_citations(text: str) -> str:
     return _CITATION.sub("", text).strip()
 
 
+def strip_citations_keep_space(text: str) -> str:
+    """The sentence without its citations, its trailing whitespace kept (to cite it again)."""
+    body = text.rstrip()
+    return _CITATION.sub("", body).rstrip() + text[len(body) :]
+
+
 def ends_with_citation(text: str) -> bool:
     """Whether a text ends with a citation, as "… năm 1947 [1]" does (a finished sentence)."""
     return _TRAILING_CITATION.search(text) is not None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.review.answer_language import LanguageCheck
-from bot.review.attribution import AttributionCheck
+from bot.review.attribution import AttributionCheck, ReattributionCheck
 from bot.review.citation_numbers import CitationNumbersCheck
 from bot.review.cleaning import CleanCheck
 from bot.review.copying import CopyCheck
@@ -48,6 +48,7 @@ CHECKS: tuple[Check, ...] = (
     AttributionCheck(),
     CitedCheck(),
     ExactCheck(),
+    ReattributionCheck(),
     MeaningCheck(),
     CopyCheck(),
     SupportedCheck(),

@@ -4,14 +4,16 @@ its supporting passage earns, instead of sinking the answer.
 Small instruction models write a right sentence without its [n] about as often as with it
 (FIELD-NOTES; ALCE, Gao et al. 2023; Slobodkin et al. 2024, "attribute first"). A sentence
 earns passage n when it passes the exact checks against n alone and, with the encoder at hand,
-is closest in meaning to n; the later checks then treat it like any cited sentence.
+is closest in meaning to n; the later checks then treat it like any cited sentence. A sentence
+whose own citation does not hold it, but another passage the model was sent does ("… ngày 20/3
+[1]" where [2] has the date), is cited again the same way (`ReattributionCheck`).
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.citations import strip_citations
+from bot.citations import strip_citations, strip_citations_keep_space
 from bot.review.draft import Draft, ReviewContext, Sentence
 from bot.review.meaning import MEANING_THRESHOLD
 
@@ -40,6 +42,28 @@ class AttributionCheck:
                 attributed += 1
         if attributed:
             draft.flags.append("citations_attributed")
+        return draft
+
+
+class ReattributionCheck:
+    """After the exact checks: a sentence its citation does not hold gets the passage that does."""
+
+    name = "reattribution"
+    sentence_level = True
+
+    def __call__(self, draft: Draft, context: ReviewContext) -> Draft:
+        corrected = 0
+        for sentence in draft.sentences or []:
+            if not (sentence.removed and sentence.miscited):
+                continue
+            bare = strip_citations_keep_space(sentence.text)
+            n = _best_source(Sentence(bare), context)
+            if n is not None:
+                sentence.text = with_citation(bare, n)
+                sentence.removed, sentence.miscited, sentence.factual = "", False, True
+                corrected += 1
+        if corrected:
+            draft.flags.append("citations_corrected")
         return draft
 
 

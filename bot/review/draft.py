@@ -33,6 +33,7 @@ class Sentence:
     factual: bool = True  # states something checkable (else a connective: "In summary:")
     # Names the exact checks could not find as written (English for a Vietnamese source).
     translated: tuple[str, ...] = ()
+    miscited: bool = False  # the exact checks failed against its own citations
 
     @property
     def kept(self) -> bool:

@@ -21,4 +21,5 @@ class ExactCheck:
             sentence.translated = verdict.translated
             if not verdict.supported:
                 sentence.removed = verdict.reason
+                sentence.miscited = bool(verdict.sources)
         return draft

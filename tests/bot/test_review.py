@@ -64,7 +64,7 @@ REMOVED = {
         "invented proposal": "Vietnam proposed a regional climate fund for developing "
         "countries [1].",
         "invented outcome": "The conference adopted a binding treaty on maritime security [1].",
-        "wrong source": "ESCAP has 53 full members [1].",
+        "changed number": "ESCAP has 60 full members [2].",
     },
     "vi": {
         "changed actor": "Đoàn Việt Nam do Thủ tướng Phạm Minh Chính dẫn đầu [1].",
@@ -156,3 +156,12 @@ def test_a_citation_goes_before_the_final_stop():
     assert with_citation("Ông nói: “Đúng vậy.”", 1) == "Ông nói: “Đúng vậy [1].”"[:0] + (
         "Ông nói: “Đúng vậy [1].”"
     )
+
+
+@pytest.mark.parametrize("lang", ["en", "vi"])
+def test_a_sentence_citing_the_wrong_passage_is_cited_again(lang, passages, embedder):
+    ctx = context(passages, embedder, lang)
+    right = KEPT[lang][-1]  # cites [2], the ESCAP passage
+    outcome = review(right.replace("[2]", "[1]"), ctx)
+    assert outcome.text == right and "citations_corrected" in outcome.flags
+    assert review_sentence(right.replace("[2]", "[1]"), ctx) == right

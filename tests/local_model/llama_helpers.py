@@ -26,7 +26,7 @@ DIPLOBOT = [sys.executable, "-m", "bot.cli"]
 
 # Small enough to keep a test run in minutes on 2 cores, large enough for a cited sentence or two.
 MAX_TOKENS = 96
-TIMEOUT = 30.0
+TIMEOUT = 60.0  # a loaded machine: the model must still write within it
 CONTEXT_TOKENS = 2048  # the server's n_ctx: the prompt must be fitted to it
 MODEL_ALIAS = "gemma3-270m"
 QWEN_ALIAS = "qwen2.5-coder-1.5b"
