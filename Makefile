@@ -46,6 +46,7 @@ $(VENV)/.local-installed-$(LLAMA_FLAGS_KEY): $(BIN)/diplobot $(LLAMA_WHEELS)/.bu
 	touch $@
 
 install-local: $(VENV)/.local-installed-$(LLAMA_FLAGS_KEY)
+
 demo: install
 	$(BIN)/diplobot ask "$(QUESTION)"
 
