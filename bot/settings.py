@@ -59,8 +59,8 @@ class Settings(KnowledgeSettings):
     )
     llm_excerpt_sentences: int = Field(
         2,
-        description="Sentences of each passage a model is sent: the best for the question, "
-        "each with its neighbours.",
+        description="Sentences of the first passage a model is sent (one of each other "
+        "passage): the best for the question, with neighbours where they fit.",
     )
     llm_meaning_check: bool = Field(
         True,

@@ -69,6 +69,8 @@ class MeaningScorer:
         self._embed = embed
         self._sentences = [chunk_sentences(source) for source in sources]
         self._vectors: dict[int, np.ndarray] = {}
+        # A claim is scored several times per answer (streamed, attributed, reviewed whole).
+        self._claims: dict[str, np.ndarray] = {}
 
     def _source(self, n: int) -> np.ndarray:
         if n not in self._vectors:
@@ -81,7 +83,9 @@ class MeaningScorer:
         valid = [n for n in dict.fromkeys(sources) if 1 <= n <= len(self._sentences)]
         if not valid or not claim.strip():
             return Support(0.0, "")
-        vector = self._embed([claim])[0]
+        if claim not in self._claims:
+            self._claims[claim] = self._embed([claim])[0]
+        vector = self._claims[claim]
         best = Support(0.0, "")
         for n in valid:
             matrix = self._source(n)

@@ -145,5 +145,19 @@ def run_diplobot(
     )
 
 
+DEV_SET = ROOT / "evals" / "dev.jsonl"
+
+
+def dev_answerable() -> tuple[list[dict[str, Any]], str]:
+    """The dev set's answerable items (12 facts, 1 follow-up), and them as `ask --batch` input."""
+    items = parse_json_lines(DEV_SET.read_text())
+    answerable = [item for item in items if item["kind"] in ("fact", "followup")]
+    stdin = "".join(
+        json.dumps({"id": item["id"], "turns": item.get("turns") or [item["question"]]}) + "\n"
+        for item in answerable
+    )
+    return answerable, stdin
+
+
 def parse_json_lines(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]

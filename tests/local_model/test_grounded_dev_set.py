@@ -7,15 +7,13 @@ sentence of every shown model answer is checked again against the passages it ci
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from answer_checks import check_answer, unsupported_sentences
 from llama_helpers import (
-    ROOT,
     TIMEOUT,
     LlamaServer,
     SeedIndex,
+    dev_answerable,
     model_settings,
     parse_json_lines,
     run_diplobot,
@@ -23,19 +21,12 @@ from llama_helpers import (
 
 pytestmark = [pytest.mark.local_model, pytest.mark.integration, pytest.mark.timeout(1200)]
 
-DEV_SET = ROOT / "evals" / "dev.jsonl"
-
 
 def test_every_kept_sentence_is_supported_on_the_dev_set(
     llama_server: LlamaServer, seed_index: SeedIndex
 ) -> None:
-    items = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]
-    answerable = [item for item in items if item["kind"] in ("fact", "followup")]
+    answerable, stdin = dev_answerable()
     assert len(answerable) == 13
-    stdin = "".join(
-        json.dumps({"id": item["id"], "turns": item.get("turns") or [item["question"]]}) + "\n"
-        for item in answerable
-    )
     env = seed_index.env(**model_settings(llama_server))
     done = run_diplobot(seed_index, ["ask", "--batch"], env, stdin)
     assert done.returncode == 0, done.stderr[-2000:]

@@ -9,16 +9,14 @@ exactly and by meaning), or if an English question gets an answer that is not En
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from answer_checks import check_answer, unsupported_sentences
 from llama_helpers import (
     QWEN_ALIAS,
     QWEN_CONTEXT,
-    ROOT,
     LlamaServer,
     SeedIndex,
+    dev_answerable,
     parse_json_lines,
     run_diplobot,
 )
@@ -28,7 +26,6 @@ from bot.language import text_language
 
 pytestmark = [pytest.mark.local_model, pytest.mark.integration, pytest.mark.timeout(2400)]
 
-DEV_SET = ROOT / "evals" / "dev.jsonl"
 TIMEOUT = 120.0  # a loaded CI machine; the README's figures are on a quiet one
 MIN_OWN_SHARE = 0.6
 
@@ -36,13 +33,7 @@ MIN_OWN_SHARE = 0.6
 def test_the_models_own_cited_answers_reach_the_user(
     qwen_server: LlamaServer, seed_index: SeedIndex, embedder
 ) -> None:
-    items = [json.loads(line) for line in DEV_SET.read_text().splitlines() if line.strip()]
-    answerable = [item for item in items if item["kind"] in ("fact", "followup")]
-    assert len(answerable) >= 10
-    stdin = "".join(
-        json.dumps({"id": item["id"], "turns": item.get("turns") or [item["question"]]}) + "\n"
-        for item in answerable
-    )
+    answerable, stdin = dev_answerable()
     env = seed_index.env(
         llm_backend="openai",
         llm_base_url=qwen_server.url,
