@@ -39,7 +39,7 @@ from typing import Protocol, TypeVar
 from bot.answers import Answer, Citation, Turn
 from bot.backends import AnswerBackend, BackendError, ExtractiveBackend, create_backend
 from bot.citations import check_citations
-from bot.excerpts import excerpts
+from bot.excerpts import excerpts, sent_first
 from bot.followup import contextualize
 from bot.grounding import Grounder
 from bot.guard import looks_like_injection
@@ -50,6 +50,7 @@ from bot.language import (
     MODEL_DECLINED_OVERRULED,
     MODEL_DISCARDED,
     MODEL_EMPTY,
+    MODEL_OFF_QUESTION,
     MODEL_TIMEOUT,
     MODEL_UNCITED,
     MODEL_UNREACHABLE,
@@ -89,6 +90,7 @@ FALLBACK_NOTICES: dict[str, dict[str, str]] = {
     "unsupported": MODEL_UNSUPPORTED,
     "declined": MODEL_DECLINED_OVERRULED,
     "copied": MODEL_COPIED,
+    "off_question": MODEL_OFF_QUESTION,
 }
 
 
@@ -260,10 +262,11 @@ class Answerer:
         focus = question if standalone != question else None
         outcome: ReviewOutcome | None = None
         streamed = False
+        sent: list[Passage] = []
         if self.uses_model and failure:
             outcome = ReviewOutcome(fallback=failure, flags=[f"fallback_{failure}"])
         elif self.uses_model:
-            outcome, streamed = self._model_draft(
+            outcome, streamed, sent = self._model_draft(
                 standalone, passages, lang, on_token, focus, deadline
             )
 
@@ -280,6 +283,7 @@ class Answerer:
         model_shown = outcome is not None and not outcome.fallback
         if outcome is not None and model_shown:
             backend, text = self.backend, outcome.text
+            passages = sent_first(passages, sent)  # the model's [n] numbers what it was sent
             notice = ""
             if outcome.sentences_removed:
                 notice = SENTENCES_REMOVED[lang].format(count=outcome.sentences_removed)
@@ -342,23 +346,22 @@ class Answerer:
         on_token: Callable[[str], None] | None,
         focus: str | None,
         deadline: float,
-    ) -> tuple[ReviewOutcome, bool]:
+    ) -> tuple[ReviewOutcome, bool, list[Passage]]:
         """The model's answer, streamed sentence by sentence once checked, then reviewed whole;
-        and whether part of it reached `on_token`."""
+        whether part of it reached `on_token`; and the passages it was sent (its [1], [2]…)."""
         settings = self.settings
+        chosen = excerpts(
+            passages, question, lang, settings.llm_passages, settings.llm_excerpt_sentences, focus
+        )
         sent = fit_passages(
-            question,
-            excerpts(passages, question, settings.llm_passages, settings.llm_excerpt_sentences),
-            lang,
-            settings.llm_context_tokens,
-            settings.llm_max_tokens,
+            question, chosen, lang, settings.llm_context_tokens, settings.llm_max_tokens
         )
         flags: list[str] = []
-        if len(sent) < min(len(passages), settings.llm_passages):
+        if len(sent) < len(chosen):
             log.info(
                 "sent %d of %d passages to fit %d context tokens",
                 len(sent),
-                len(passages),
+                len(chosen),
                 settings.llm_context_tokens,
             )
             flags.append("context_trimmed")
@@ -382,12 +385,12 @@ class Answerer:
                 log.info("removed an unsupported sentence (%s): %.80s", why, sentence)
             if not outcome.fallback:
                 call.stream.finish()
-            return outcome, bool(call.stream.shown)
+            return outcome, bool(call.stream.shown), sent
         streamed = bool(call.stream.shown)
         outcome = ReviewOutcome(
             fallback=reason, flags=[*flags, f"fallback_{reason}"], model_chars=len(call.stream.raw)
         )
-        return outcome, streamed
+        return outcome, streamed, sent
 
     def _review_context(self, question: str, sent: list[Passage], lang: Lang) -> ReviewContext:
         """What the review checks the model's draft against: the passages it was sent."""

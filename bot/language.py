@@ -153,6 +153,12 @@ MODEL_COPIED = {
     "en": "The language model's answer only copied an article: here are the sentences that "
     "answer the question.",
 }
+MODEL_OFF_QUESTION = {
+    "vi": "Câu trả lời của mô hình không nêu điều câu hỏi hỏi (ngày tháng hay con số) dù nguồn "
+    "có nêu: dưới đây là những câu trong bài viết trả lời câu hỏi.",
+    "en": "The language model's answer did not give what was asked (a date or a number) although "
+    "the sources do: here are the sentences of the articles that answer.",
+}
 # A question in neither language (French, Chinese): answered or declined in English, saying so.
 OTHER_LANGUAGE = (
     "I answer in English or Vietnamese (Tôi trả lời bằng tiếng Anh hoặc tiếng Việt); "

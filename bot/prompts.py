@@ -53,14 +53,21 @@ def _quote(text: str) -> str:
 
 
 def format_sources(passages: Sequence[Passage]) -> str:
-    """Quote passages as numbered <source> blocks, [1] first."""
+    """Quote passages as numbered <source> blocks, [1] first, each article's title once."""
     blocks = []
+    first_of: dict[str, int] = {}
     for n, passage in enumerate(passages, start=1):
         meta = passage.chunk.meta
-        title = _quote(meta.title).replace('"', "'")
-        attributes = f'id="{n}" title="{title}"'
-        if meta.date:
-            attributes += f' date="{meta.date}"'
+        if passage.doc_id in first_of:
+            # An article's title and date once: a repeated title is prompt tokens to read
+            # (about 30 for a Vietnamese headline) and nothing new.
+            attributes = f'id="{n}" article="same as source {first_of[passage.doc_id]}"'
+        else:
+            first_of[passage.doc_id] = n
+            title = _quote(meta.title).replace('"', "'")
+            attributes = f'id="{n}" title="{title}"'
+            if meta.date:
+                attributes += f' date="{meta.date}"'
         blocks.append(f"<source {attributes}>\n{_quote(passage.text)}\n</source>")
     return "\n".join(blocks)
 

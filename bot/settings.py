@@ -55,12 +55,14 @@ class Settings(KnowledgeSettings):
         "`llm_max_tokens` kept free for the answer (lowest-ranked passages dropped first).",
     )
     llm_passages: int = Field(
-        3, description="Passages a model is sent (best first), each cut to what answers."
+        3,
+        description="Passages (best first) a model's excerpts are chosen from; one that holds "
+        "none of the best sentences is not sent.",
     )
     llm_excerpt_sentences: int = Field(
-        2,
-        description="Sentences of the first passage a model is sent (one of each other "
-        "passage): the best for the question, with neighbours where they fit.",
+        3,
+        description="Sentences a model is sent: the best for the question among those passages "
+        "(the extractive answer's ranking), each with its neighbours where they fit.",
     )
     llm_meaning_check: bool = Field(
         True,

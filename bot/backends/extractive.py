@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from bot.backends.base import AnswerBackend, TokenCallback
 from bot.guard import looks_like_injection
 from bot.language import Lang
+from bot.question_kinds import DATE, NUMBER, asked_kind, counted_noun, counts
 from knowledge.glossary import english_concepts
 from knowledge.records import Passage
 from knowledge.retrieval import LEXICON_SHARE, lexicon_share
@@ -55,21 +56,7 @@ _QUESTION_WORDS = frozenset(
     """.split()
 )
 
-_DATE = re.compile(
-    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:19|20)\d{2}\b|\b(?:ngày|tháng|năm) \d{1,4}\b",
-    re.IGNORECASE,
-)
-_NUMBER = re.compile(r"\d")
 _TOKEN = re.compile(r"\w+")
-_NAME = re.compile(
-    r"(?<![.!?]\s)(?<!^)\b[A-ZĐÀ-Ỹ][\wÀ-ỹ-]*(?:\s+[A-ZĐÀ-Ỹ][\wÀ-ỹ-]*)+|\b[A-Z]{2,}\b"
-)
-
-_WHEN = re.compile(
-    r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|when|what year|what date|which year)\b"
-)
-_HOW_MANY = re.compile(r"\b(bao nhieu|may|how many|how much|what number)\b")
-_WHO = re.compile(r"\b(ai|who|whom|nguoi nao|which organi[sz]ation|to chuc nao)\b")
 
 INTRO = {"vi": "Theo các bài báo:", "en": "The sources (in Vietnamese) say:"}
 # An English reader cannot read the quotes: each article's group says where they come from.
@@ -129,24 +116,15 @@ def question_anchors(question: str) -> set[str]:
     }
 
 
-def counted_noun(question: str) -> str | None:
-    """What a how-many question counts ("bao nhiêu đoàn đại biểu" → "doan"), folded."""
-    folded = " ".join(words(question))
-    match = re.search(r"\b(?:bao nhieu|how many|so luong)\s+(\w+)", folded)
-    if not match:
-        return None
-    return match.group(1)
-
-
-def _kind_bonus(folded_question: str, sentence: str, noun: str | None) -> float:
-    if _WHEN.search(folded_question):
-        return 1.5 if _DATE.search(sentence) else 1.0
-    if _HOW_MANY.search(folded_question):
+def _kind_bonus(kind: str | None, sentence: str, noun: str | None) -> float:
+    if kind == "when":
+        return 1.5 if DATE.search(sentence) else 1.0
+    if kind == "how_many":
         # "100 đoàn đại biểu" answers "bao nhiêu đoàn"; "40 năm" in the same sentence does not.
-        if noun and re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,3}}{re.escape(noun)}\b", fold(sentence)):
+        if noun and counts(sentence, noun):
             return 2.0
-        return 1.3 if _NUMBER.search(sentence) else 1.0
-    if _WHO.search(folded_question):
+        return 1.3 if NUMBER.search(sentence) else 1.0
+    if kind == "who":
         return 1.3 if _has_name(sentence) else 1.0
     return 1.0
 
@@ -222,7 +200,7 @@ class ExtractiveBackend(AnswerBackend):
         own = question_terms(focus, lang) if focus else wanted
         anchors = question_anchors(focus or question)
         noun = counted_noun(focus or question)
-        folded_question = " ".join(words(question))
+        kind = asked_kind(question)
         count = len(sentences)
         overlaps = []
         factors = []
@@ -236,7 +214,7 @@ class ExtractiveBackend(AnswerBackend):
                     for t in matched
                 )
             )
-            factor = _kind_bonus(folded_question, sentence.text, noun)
+            factor = _kind_bonus(kind, sentence.text, noun)
             if anchors:
                 # The names and numbers a question is about anchor it: "ECOSOC giao cho ESCAP
                 # vai trò gì?" wants the sentence with both acronyms, not any with "vai trò".

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.review.answer_language import LanguageCheck
+from bot.review.asked import AskedCheck
 from bot.review.attribution import AttributionCheck, ReattributionCheck
 from bot.review.citation_numbers import CitationNumbersCheck
 from bot.review.cleaning import CleanCheck
@@ -52,6 +53,7 @@ CHECKS: tuple[Check, ...] = (
     MeaningCheck(),
     CopyCheck(),
     SupportedCheck(),
+    AskedCheck(),  # on what is left to show
 )
 
 

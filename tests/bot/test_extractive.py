@@ -1,8 +1,9 @@
 from answer_fakes import ESCAP_TEXT, UNOSSC_TEXT, make_passage
 
-from bot.backends.extractive import ExtractiveBackend, counted_noun, question_anchors
+from bot.backends.extractive import ExtractiveBackend, question_anchors
 from bot.citations import check_citations
 from bot.language import detect_language
+from bot.question_kinds import counted_noun
 from knowledge.sentences import chunk_sentences
 
 PASSAGES = [

@@ -37,6 +37,9 @@ def model_settings(backend: str, base_url: str, timeout: float = 5.0) -> Setting
         llm_model="test-model",
         llm_timeout=timeout,
         llm_max_retries=0,
+        # Every sentence of the (short) test passages is sent, so that a scripted reply's [n]
+        # names a known passage; what is cut is tested on its own below.
+        llm_excerpt_sentences=50,
     )
 
 
@@ -431,8 +434,13 @@ def test_a_reply_that_trickles_forever_is_cut_at_the_deadline(
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_the_prompt_is_fitted_to_the_context_window(backend, server):
-    long_text = "Hiện ESCAP có 53 thành viên chính thức và 9 thành viên liên kết. " * 30
-    passages = [make_passage(long_text, f"doc{n}", f"Bài {n}", 0.9 - n / 10) for n in range(5)]
+    def long_text(n: int) -> str:
+        return " ".join(
+            f"Hiện ESCAP có 53 thành viên chính thức và 9 thành viên liên kết (bài {n}, mục {i})."
+            for i in range(30)
+        )
+
+    passages = [make_passage(long_text(n), f"doc{n}", f"Bài {n}", 0.9 - n / 10) for n in range(5)]
     server.enqueue("ESCAP có 53 thành viên chính thức [1].")
     # Whole passages (no excerpts), all five offered: more than the window holds.
     settings = model_settings(backend, server.url).model_copy(
@@ -460,11 +468,13 @@ def test_the_model_is_sent_the_best_sentences_with_their_neighbours(server):
     text = " ".join([*filler[:6], "Hiện ESCAP có 53 thành viên chính thức.", *filler[6:]])
     sentences = text.split(". ")
     scores = tuple(0.9 if "53" in s else 0.1 for s in sentences)
+    other = "Nhiệm kỳ của Thư ký điều hành ESCAP kéo dài bốn năm theo quy định."
     passages = [make_passage(text, "doc", "ESCAP", sentence_scores=scores)]
-    passages += [make_passage(f"Bài {n}. " + text, f"doc{n}", f"Bài {n}") for n in range(4)]
-    server.enqueue("ESCAP có 53 thành viên chính thức [1].")
+    passages += [make_passage("Một bài khác về thời tiết hôm nay ở Hà Nội.", "doc1", "Bài 1")]
+    passages += [make_passage(other, "doc2", "Bài 2")]
+    server.enqueue("ESCAP có 53 thành viên chính thức [1]. ESCAP có Thư ký điều hành [2].")
     settings = model_settings("openai", server.url).model_copy(
-        update={"llm_passages": 2, "llm_excerpt_sentences": 1}
+        update={"llm_passages": 3, "llm_excerpt_sentences": 2}
     )
     answer = answerer_for(settings, passages).answer("ESCAP có bao nhiêu thành viên?")
     user = server.chat_bodies()[0]["messages"][1]["content"]
@@ -473,8 +483,10 @@ def test_the_model_is_sent_the_best_sentences_with_their_neighbours(server):
     assert "Hiện ESCAP có 53 thành viên chính thức." in first
     assert "Câu 5 nói" in first and "Câu 6 nói" in first
     assert "Câu 0 nói" not in first and "Câu 11 nói" not in first
-    assert user.count("<source ") == 2  # llm_passages
-    assert answer.text == "ESCAP có 53 thành viên chính thức [1]." and not answer.fell_back
+    # Passage 2 holds none of the best sentences: not sent, and the model's [2] is passage 3.
+    assert user.count("<source ") == 2 and "thời tiết" not in user and other in user
+    assert not answer.fell_back
+    assert [c.doc_id for c in answer.citations] == ["doc", "doc2"]
     # The user's sources list quotes the whole passage, not the excerpt.
     assert "Câu 0 nói" in answer.citations[0].passage
 
@@ -518,3 +530,15 @@ def test_rules_can_ride_in_the_user_turn(backend, server, escap_passages):
     assert [m["role"] for m in messages] == ["user"]
     assert messages[0]["content"].startswith(SYSTEM_PROMPT.strip()[:40])
     assert answer.answered
+
+
+def test_an_articles_title_is_sent_once():
+    from bot.prompts import format_sources
+
+    first = make_passage("ESCAP được thành lập năm 1947.", "doc", "Tiêu đề ESCAP", position=0)
+    second = make_passage("Hiện ESCAP có 53 thành viên.", "doc", "Tiêu đề ESCAP", position=1)
+    other = make_passage("UNIDO họp tại Vienna.", "doc2", "Tiêu đề UNIDO")
+    quoted = format_sources([first, second, other])
+    assert quoted.count('title="Tiêu đề ESCAP"') == 1
+    assert '<source id="2" article="same as source 1">' in quoted
+    assert 'id="3" title="Tiêu đề UNIDO"' in quoted

@@ -177,3 +177,26 @@ def test_a_sentence_citing_the_wrong_passage_is_cited_again(lang, passages, embe
     outcome = review(right.replace("[2]", "[1]"), ctx)
     assert outcome.text == right and "citations_corrected" in outcome.flags
     assert review_sentence(right.replace("[2]", "[1]"), ctx) == right
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "reply", "shown"),
+    [
+        # What is asked is given: shown.
+        ("vi", "ESCAP được thành lập năm nào?", "ESCAP được thành lập năm 1947 [2].", True),
+        ("en", "When was ESCAP established?", "ESCAP was established in 1947 [2].", True),
+        ("vi", "Có bao nhiêu đoàn đại biểu?", "Có khoảng hơn 100 đoàn đại biểu tham dự [1].", True),
+        ("en", "How many delegations attended?", "More than 100 delegations attended [1].", True),
+        # Supported, but no date or number where the sources give one: the extractive answer.
+        ("vi", "ESCAP được thành lập khi nào?", "ESCAP là một Ủy ban khu vực [2].", False),
+        ("en", "When was ESCAP established?", "ESCAP is a regional commission [2].", False),
+        # A number, but of something else than the question counts.
+        ("vi", "Có bao nhiêu đoàn đại biểu?", "Hội nghị đánh giá tiến trình 40 năm [1].", False),
+        ("en", "How many members does ESCAP have?", "ESCAP is a UN commission [2].", False),
+    ],
+)
+def test_an_answer_gives_the_date_or_number_asked(lang, question, reply, shown, passages, embedder):
+    outcome = review(reply, context(passages, embedder, lang, question))
+    assert (outcome.fallback == "") is shown, outcome
+    if not shown:
+        assert outcome.fallback == "off_question"

@@ -1,0 +1,55 @@
+"""What kind of thing a question asks for (a date, a number, someone), and what holds one.
+
+The extractive backend prefers the sentences that hold the asked kind; the review of a model's
+draft checks that the answer holds it when its sources do ("kết thúc vào ngày nào?" answered
+"kết thúc sau 3 ngày họp" answers something else).
+"""
+
+from __future__ import annotations
+
+import re
+
+from knowledge.text import fold, words
+
+# On folded text (no diacritics, lower case).
+_WHEN = re.compile(
+    r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|when|what year|what date|which year)\b"
+)
+_HOW_MANY = re.compile(r"\b(bao nhieu|may|how many|how much|what number)\b")
+_WHO = re.compile(r"\b(ai|who|whom|nguoi nao|which organi[sz]ation|to chuc nao)\b")
+
+# On text as written.
+DATE = re.compile(
+    r"\b\d{1,2}/\d{1,2}(?:/\d{2,4})?\b|\b(?:1\d|20)\d{2}\b|\b(?:ngày|tháng|năm) \d{1,4}\b"
+    r"|\b(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December) \d{1,2}\b|\b\d{1,2}(?:st|nd|rd|th)? (?:of )?(?:January|February|March|April"
+    r"|May|June|July|August|September|October|November|December)\b",
+    re.IGNORECASE,
+)
+NUMBER = re.compile(r"\d")
+
+
+def asked_kind(question: str) -> str | None:
+    """ "when", "how_many", "who" or None (anything else: what, why, how)."""
+    folded = " ".join(words(question))
+    if _WHEN.search(folded):
+        return "when"
+    if _HOW_MANY.search(folded):
+        return "how_many"
+    if _WHO.search(folded):
+        return "who"
+    return None
+
+
+def counted_noun(question: str) -> str | None:
+    """What a how-many question counts ("bao nhiêu đoàn đại biểu" → "doan"), folded."""
+    folded = " ".join(words(question))
+    match = re.search(r"\b(?:bao nhieu|how many|so luong)\s+(\w+)", folded)
+    if not match:
+        return None
+    return match.group(1)
+
+
+def counts(text: str, noun: str) -> bool:
+    """Whether the text gives a number of `noun` ("100 đoàn đại biểu" counts "doan")."""
+    return bool(re.search(rf"\d[\d.,]*\s+(?:\w+\s+){{0,3}}{re.escape(noun)}\b", fold(text)))
