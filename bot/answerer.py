@@ -350,8 +350,10 @@ class Answerer:
         """The model's answer, streamed sentence by sentence once checked, then reviewed whole;
         whether part of it reached `on_token`; and the passages it was sent (its [1], [2]…)."""
         settings = self.settings
+        # Ranked for the standalone question: a follow-up's own words ("bà ấy") cannot tell
+        # the passages apart, the names the rewrite brought in can.
         chosen = excerpts(
-            passages, question, lang, settings.llm_passages, settings.llm_excerpt_sentences, focus
+            passages, question, lang, settings.llm_passages, settings.llm_excerpt_sentences
         )
         sent = fit_passages(
             question, chosen, lang, settings.llm_context_tokens, settings.llm_max_tokens

@@ -34,18 +34,21 @@ def excerpts(
     lang: Lang,
     count: int,
     sentences: int = 3,
-    focus: str | None = None,
 ) -> list[Passage]:
     """The passages among the first `count` that hold one of the question's `sentences` best
-    sentences, best first, each cut to those sentences and their neighbours."""
+    sentences, the one holding the best first, each cut to those sentences and their
+    neighbours."""
     pool = list(passages[:count])
-    ranked = _RANKER.rank_sentences(question, pool, lang, focus)
-    picks: dict[int, set[str]] = {}
+    ranked = _RANKER.rank_sentences(question, pool, lang)
+    picks: dict[int, set[str]] = {}  # in the order of each passage's best sentence
     for _, sentence in ranked[:sentences]:
         picks.setdefault(sentence.source - 1, set()).add(sentence.text)
     if not picks and pool:  # nothing long enough to rank: the first passage as it is
         return pool[:1]
-    return [excerpt(pool[n], picks[n]) for n in sorted(picks)]
+    # The passage with the best sentence is [1]: a small model answers from its first source
+    # ("bao nhiêu đoàn đại biểu?" answered from the conference's end date in [1] while the
+    # number was in [2]).
+    return [excerpt(pool[n], wanted) for n, wanted in picks.items()]
 
 
 def excerpt(passage: Passage, wanted: set[str], max_chars: int = NEIGHBOUR_CHARS) -> Passage:

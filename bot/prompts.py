@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from bot.answers import Turn
 from bot.language import Lang
+from bot.question_kinds import asked_kind
 from knowledge.records import Passage
 
 NOT_IN_SOURCES = "NOT_IN_SOURCES"
@@ -86,8 +87,19 @@ def answer_message(question: str, passages: Sequence[Passage], lang: Lang) -> st
         f"Sources:\n{format_sources(passages)}\n\n"
         f"Answer the question «{_quote(question)}» from the sources, in {LANGUAGE_NAMES[lang]}, "
         "in one to three short sentences, each ending with its source number as [n]."
+        f"{ASKED_HINTS.get((asked_kind(question) or '', lang), '')}"
     )
 
+
+# What a when- or how-many question wants, said outright in the asker's language: a small model
+# otherwise restates the sentence around the date ("kết thúc sau 3 ngày họp" for "kết thúc vào
+# ngày nào?").
+ASKED_HINTS = {
+    ("when", "en"): " The question asks when: state the date or year the sources give.",
+    ("how_many", "en"): " The question asks how many: state the number the sources give.",
+    ("when", "vi"): " Câu hỏi hỏi khi nào: hãy nêu rõ ngày tháng hoặc năm mà nguồn ghi.",
+    ("how_many", "vi"): " Câu hỏi hỏi bao nhiêu: hãy nêu rõ con số mà nguồn ghi.",
+}
 
 # Tokens a chat template adds around the messages (role markers, BOS), with room to spare.
 _TEMPLATE_TOKENS = 64

@@ -542,3 +542,26 @@ def test_an_articles_title_is_sent_once():
     assert quoted.count('title="Tiêu đề ESCAP"') == 1
     assert '<source id="2" article="same as source 1">' in quoted
     assert 'id="3" title="Tiêu đề UNIDO"' in quoted
+
+
+def test_the_passage_with_the_best_sentence_is_sent_first(server):
+    # Retrieval ranked the conference's end first; the number asked is in the second passage.
+    end = make_passage("Hội nghị kết thúc sau 3 ngày họp tại Buenos Aires (Argentina).", "end")
+    count = make_passage("Tham dự Hội nghị có khoảng hơn 100 đoàn đại biểu các nước.", "count")
+    server.enqueue("Có khoảng hơn 100 đoàn đại biểu tham dự Hội nghị [1].")
+    settings = model_settings("openai", server.url).model_copy(update={"llm_excerpt_sentences": 1})
+    answer = answerer_for(settings, [end, count]).answer("Hội nghị có bao nhiêu đoàn đại biểu?")
+    user = server.chat_bodies()[0]["messages"][1]["content"]
+    assert '<source id="1"' in user and "100 đoàn" in user and "Buenos Aires" not in user
+    # The model's [1] is the passage it was sent as [1]: the sources list says so.
+    assert not answer.fell_back and [c.doc_id for c in answer.citations] == ["count"]
+    assert [p.doc_id for p in answer.passages] == ["count", "end"]
+
+
+def test_a_when_or_how_many_question_is_told_what_to_state():
+    from bot.prompts import answer_message
+
+    passages = [make_passage("ESCAP được thành lập năm 1947.")]
+    assert "nêu rõ ngày tháng" in answer_message("ESCAP thành lập năm nào?", passages, "vi")
+    assert "state the number" in answer_message("How many members?", passages, "en")
+    assert "asks" not in answer_message("What does ESCAP do?", passages, "en")
