@@ -55,7 +55,7 @@ def answerer_for(settings: Settings, passages) -> Answerer:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_good_cited_answer_streams_tokens(backend, server, escap_passages):
-    server.enqueue("ESCAP được thành lập năm 1947 [2]. Hiện có 53 thành viên chính thức [2].")
+    server.enqueue("ESCAP được thành lập năm 1947 [1]. Hiện có 53 thành viên chính thức [1].")
     answerer = answerer_for(model_settings(backend, server.url), escap_passages)
     tokens: list[str] = []
 
@@ -64,14 +64,14 @@ def test_a_good_cited_answer_streams_tokens(backend, server, escap_passages):
     assert answer.answered and answer.backend == backend and not answer.notice
     # Sentence by sentence: each shows once it is complete and supported by its citation.
     assert tokens == [
-        "ESCAP được thành lập năm 1947 [2]. ",
-        "Hiện có 53 thành viên chính thức [2].",
+        "ESCAP được thành lập năm 1947 [1]. ",
+        "Hiện có 53 thành viên chính thức [1].",
     ]
     assert answer.text == "ESCAP được thành lập năm 1947 [1]. Hiện có 53 thành viên chính thức [1]."
     assert [c.doc_id for c in answer.citations] == ["002_escap"]
     assert answer.citations[0].url == "https://example.org/escap"
     assert answer.timings_ms["total"] >= answer.timings_ms["generation"] > 0
-    # Both sentences are supported by [2]: grounding keeps them all, and says so.
+    # ESCAP holds the best sentences, so it is sent as [1]; both sentences are supported by it.
     assert (answer.sentences_total, answer.sentences_removed, answer.fell_back) == (2, 0, False)
     assert answer.flags == []
     assert answer.to_dict()["sentences_total"] == 2
@@ -79,7 +79,7 @@ def test_a_good_cited_answer_streams_tokens(backend, server, escap_passages):
 
 def test_the_token_limit_is_sent_as_max_tokens(server, escap_passages):
     # llama.cpp's server ignores `max_completion_tokens` (what ChatOpenAI sends on its own).
-    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    server.enqueue("ESCAP được thành lập năm 1947 [1].")
     settings = model_settings("openai", server.url).model_copy(update={"llm_max_tokens": 123})
     answerer_for(settings, escap_passages).answer("ESCAP được thành lập năm nào?")
     body = server.chat_bodies()[0]
@@ -88,7 +88,7 @@ def test_the_token_limit_is_sent_as_max_tokens(server, escap_passages):
 
 
 def test_ollama_gets_the_token_limit_and_the_context_window(server, escap_passages):
-    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    server.enqueue("ESCAP được thành lập năm 1947 [1].")
     settings = model_settings("ollama", server.url).model_copy(
         update={"llm_max_tokens": 123, "llm_context_tokens": 2048}
     )
@@ -99,7 +99,7 @@ def test_ollama_gets_the_token_limit_and_the_context_window(server, escap_passag
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_made_up_citation_number_is_removed(backend, server, escap_passages):
-    server.enqueue("ESCAP có 53 thành viên chính thức [2] và 9 thành viên liên kết [7].")
+    server.enqueue("ESCAP có 53 thành viên chính thức [1] và 9 thành viên liên kết [7].")
     answer = answerer_for(model_settings(backend, server.url), escap_passages).answer(
         "ESCAP có bao nhiêu thành viên?"
     )
@@ -120,7 +120,7 @@ def test_a_right_sentence_without_citation_gets_the_one_its_passage_earns(
     assert answer.text == "ESCAP có 53 thành viên chính thức [1]."
     assert [c.doc_id for c in answer.citations] == ["002_escap"]
     assert "citations_attributed" in answer.flags and not answer.notice
-    assert "".join(tokens) == "ESCAP có 53 thành viên chính thức [2]."  # the model's numbering
+    assert "".join(tokens) == "ESCAP có 53 thành viên chính thức [1]."  # the model's numbering
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -230,7 +230,7 @@ def test_follow_ups_are_rewritten_by_the_model(backend, server, escap_passages, 
     from bot.answers import Turn
 
     server.enqueue(rewrite)
-    server.enqueue("53 thành viên chính thức [2].")
+    server.enqueue("53 thành viên chính thức [1].")
     knowledge = FakeKnowledge(escap_passages)
     settings = model_settings(backend, server.url)
     answerer = Answerer(settings, knowledge, create_backend(settings))
@@ -294,11 +294,11 @@ BAD_REPLIES = {
     "nothing": ("", "empty"),
     "whitespace only": ("  \n\t \n ", "empty"),
     "only a think block": ("<think>Người dùng hỏi về ESCAP; có lẽ là năm 1950.</think>", "empty"),
-    "an unterminated think block": ("<think>ESCAP được thành lập năm 1950 [2]. Hmm", "empty"),
+    "an unterminated think block": ("<think>ESCAP được thành lập năm 1950 [1]. Hmm", "empty"),
     "an echo of the prompt only": ('Sources:\n<source id="1">ESCAP 1950</source>', "empty"),
     "a source it was not given": ("ESCAP được thành lập năm 1950 [7].", "uncited"),
-    "another language": ("ESCAP was established in 1947 [2].", "language"),
-    "a claim its source does not make": ("ESCAP được thành lập năm 1950 [2].", "unsupported"),
+    "another language": ("ESCAP was established in 1947 [1].", "language"),
+    "a claim its source does not make": ("ESCAP được thành lập năm 1950 [1].", "unsupported"),
 }
 
 
@@ -351,10 +351,10 @@ def test_only_the_unsupported_sentence_is_removed(backend, server, caplog):
 def test_think_blocks_split_across_deltas_never_reach_the_stream(backend, server, escap_passages):
     server.enqueue(
         "",
-        pieces=["<thi", "nk>Có lẽ là 19", "50.</th", "ink>ESCAP được thành ", "lập năm 1947 [2]."],
+        pieces=["<thi", "nk>Có lẽ là 19", "50.</th", "ink>ESCAP được thành ", "lập năm 1947 [1]."],
     )
     answer, streamed = ask(backend, server, escap_passages)
-    assert streamed == "ESCAP được thành lập năm 1947 [2]."
+    assert streamed == "ESCAP được thành lập năm 1947 [1]."
     assert answer.text == "ESCAP được thành lập năm 1947 [1]." and not answer.fell_back
     assert "think_removed" in answer.flags
 
@@ -362,16 +362,16 @@ def test_think_blocks_split_across_deltas_never_reach_the_stream(backend, server
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_an_echo_of_the_prompt_is_cut_and_ends_the_stream(backend, server, escap_passages):
     echo = "\n".join(f'<source id="{n}">ESCAP có {n} thành viên.</source>' for n in range(200))
-    server.enqueue("", pieces=["ESCAP được thành lập năm 1947 [2]. Ques", "tion: Ai? ", echo])
+    server.enqueue("", pieces=["ESCAP được thành lập năm 1947 [1]. Ques", "tion: Ai? ", echo])
     answer, streamed = ask(backend, server, escap_passages)
-    assert streamed.strip() == "ESCAP được thành lập năm 1947 [2]."
+    assert streamed.strip() == "ESCAP được thành lập năm 1947 [1]."
     assert answer.text == "ESCAP được thành lập năm 1947 [1]." and "echo_cut" in answer.flags
     assert (answer.sentences_total, answer.sentences_removed) == (1, 0)
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_endless_repetition_is_cut(backend, server, escap_passages, caplog):
-    loop = "ESCAP được thành lập năm 1947 [2]. " * 300
+    loop = "ESCAP được thành lập năm 1947 [1]. " * 300
     server.enqueue(loop)
     with caplog.at_level(logging.INFO):
         answer, streamed = ask(backend, server, escap_passages)
@@ -382,7 +382,7 @@ def test_endless_repetition_is_cut(backend, server, escap_passages, caplog):
 
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_a_phrase_loop_without_full_stops_is_cut(backend, server, escap_passages):
-    server.enqueue("ESCAP có 53 thành viên chính thức [2]. Và hợp tác" + " và hợp tác" * 100)
+    server.enqueue("ESCAP có 53 thành viên chính thức [1]. Và hợp tác" + " và hợp tác" * 100)
     answer, _ = ask(backend, server, escap_passages, "ESCAP có bao nhiêu thành viên?")
     assert answer.text == "ESCAP có 53 thành viên chính thức [1]."
     assert "repetition_cut" in answer.flags and "unfinished_dropped" in answer.flags
@@ -395,8 +395,8 @@ def test_html_and_markdown_from_the_model_end_in_a_correct_telegram_reply(
     from bot.telegram.rendering import render_answer
 
     server.enqueue(
-        "**ESCAP** được thành lập năm <b>1947</b> [2]. "
-        '<a href="https://evil.example/x">Hiện có 53 thành viên</a> chính thức [2]. '
+        "**ESCAP** được thành lập năm <b>1947</b> [1]. "
+        '<a href="https://evil.example/x">Hiện có 53 thành viên</a> chính thức [1]. '
         "<script>alert(1)</script> `code` & < >"
     )
     answer, _ = ask(backend, server, escap_passages, "ESCAP có bao nhiêu thành viên?")
@@ -424,7 +424,7 @@ def test_a_server_that_hangs_after_accepting_is_cut_at_the_deadline(
 def test_a_reply_that_trickles_forever_is_cut_at_the_deadline(
     backend, server, escap_passages, caplog
 ):
-    server.enqueue("ESCAP được thành lập năm 1947 [2]. ", forever=True, interval=0.05)
+    server.enqueue("ESCAP được thành lập năm 1947 [1]. ", forever=True, interval=0.05)
     with caplog.at_level(logging.WARNING):
         answer, streamed = ask(backend, server, escap_passages, timeout=1.0)
     assert_fell_back(answer, "timeout", caplog)
@@ -523,7 +523,7 @@ def test_plausible_rewrites(candidate, plausible):
 def test_rules_can_ride_in_the_user_turn(backend, server, escap_passages):
     from bot.prompts import SYSTEM_PROMPT
 
-    server.enqueue("ESCAP được thành lập năm 1947 [2].")
+    server.enqueue("ESCAP được thành lập năm 1947 [1].")
     settings = model_settings(backend, server.url).model_copy(update={"llm_system_in_user": True})
     answer = answerer_for(settings, escap_passages).answer("ESCAP được thành lập năm nào?")
     messages = server.chat_bodies()[0]["messages"]
