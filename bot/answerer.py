@@ -312,7 +312,9 @@ class Answerer:
             text=text,
             answered=True,
             citations=[
-                _citation(n, [passages[i - 1] for i in group])
+                _citation(
+                    n, [passages[i - 1] for i in _vouching(group, passages, sent, model_shown)]
+                )
                 for n, group in enumerate(checked.groups, 1)
             ],
             passages=passages,
@@ -396,7 +398,7 @@ class Answerer:
 
     def _review_context(self, question: str, sent: list[Passage], lang: Lang) -> ReviewContext:
         """What the review checks the model's draft against: the passages it was sent."""
-        evidence = [_evidence(p) for p in sent]
+        evidence = [_evidence(p, sent) for p in sent]
         embedder = getattr(self.knowledge, "embedder", None)
         meaning = None
         if embedder is not None and self.settings.llm_meaning_check:
@@ -416,10 +418,27 @@ def _timing_first(
     return deliver
 
 
-def _evidence(passage: Passage) -> str:
-    """What a citation of a passage vouches for: its text, its article's title and date."""
+def _evidence(passage: Passage, sent: Sequence[Passage]) -> str:
+    """What a citation of a passage vouches for: its article's title and date and everything
+    sent of that article. The user's sources list shows each article once, with all its
+    passages, so [2] and [3] of one article stand for the same source: a sentence joining the
+    date in one to the name in the other is supported."""
     meta = passage.chunk.meta
-    return "\n".join(part for part in (meta.title, meta.date, passage.text) if part)
+    texts = [p.text for p in sent if p.doc_id == passage.doc_id]
+    return "\n".join(part for part in (meta.title, meta.date, *texts) if part)
+
+
+def _vouching(
+    group: list[int], passages: list[Passage], sent: Sequence[Passage], model_shown: bool
+) -> list[int]:
+    """The passages (1-based) a citation of one article quotes: those cited and, for a model's
+    answer, every passage of that article the model was sent, since its sentences were checked
+    against all of them (`_evidence`). The sent passages come first in `passages`."""
+    if not model_shown or not group:
+        return group
+    doc_id = passages[group[0] - 1].doc_id
+    same = {i + 1 for i in range(min(len(sent), len(passages))) if passages[i].doc_id == doc_id}
+    return [*group, *sorted(same - set(group))]
 
 
 def _citation(n: int, cited: list[Passage]) -> Citation:

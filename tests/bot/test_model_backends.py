@@ -565,3 +565,29 @@ def test_a_when_or_how_many_question_is_told_what_to_state():
     assert "nêu rõ ngày tháng" in answer_message("ESCAP thành lập năm nào?", passages, "vi")
     assert "state the number" in answer_message("How many members?", passages, "en")
     assert "asks" not in answer_message("What does ESCAP do?", passages, "en")
+
+
+@pytest.mark.parametrize("same_article", [True, False])
+def test_a_sentence_may_join_two_passages_of_one_article(server, same_article):
+    # The user's sources list shows an article once, with all its passages: a sentence that
+    # takes the date from one passage and the place from another of the same article is
+    # supported; from another article it is not.
+    speech = "Phát biểu tại Phiên toàn thể ngày 20/3/2019, Thứ trưởng Bùi Thanh Sơn khẳng định Việt Nam ủng hộ hợp tác Nam - Nam."  # noqa: E501
+    place = "Nhân dự Hội nghị tại Buenos Aires, Thứ trưởng Bùi Thanh Sơn gặp trưởng đoàn các nước."
+    second = "art" if same_article else "other"
+    passages = [
+        make_passage(speech, "art", "Hội nghị Nam - Nam", position=0),
+        make_passage(
+            place, second, "Hội nghị Nam - Nam" if same_article else "Bài khác", position=1
+        ),
+    ]
+    server.enqueue(
+        "Thứ trưởng Bùi Thanh Sơn phát biểu tại Phiên toàn thể ở Buenos Aires ngày 20/3/2019 [1]."
+    )
+    answer = answerer_for(model_settings("openai", server.url), passages).answer(
+        "Thứ trưởng Bùi Thanh Sơn phát biểu tại Phiên toàn thể ngày nào?"
+    )
+    assert answer.fell_back is not same_article, answer.flags
+    if same_article:  # the sources list quotes both passages the sentence was checked against
+        assert "20/3/2019" in answer.citations[0].passage
+        assert "Buenos Aires" in answer.citations[0].passage
