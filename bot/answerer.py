@@ -15,16 +15,18 @@ A model's answer is untrusted, whatever the model (every model backend gets the 
 1. One deadline, `llm_timeout`, bounds the model's whole part (follow-up rewrite and answer,
    streamed or not): past it the answer is extractive, with a notice. A reply that keeps
    trickling or a server that hangs cannot hold a user longer.
-2. The model is sent excerpts: the sentences of each passage that answer, with their
-   neighbours (bot/excerpts.py), so a small model on two cores reads a short prompt.
+2. The model is sent excerpts: the sentences the extractive answer would quote, with their
+   neighbours, the passage holding the best one first (bot/excerpts.py), so a small model on
+   two cores reads a short prompt; the answer's sources list follows the order sent.
 3. Its draft goes through the review (bot/review/): a chain of small checks, one a module,
    run in order on the whole reply and, sentence by sentence, on the stream. Reasoning blocks,
    echoes and loops are cut; a reply that obeys planted text, is in the other language, says
-   "not in the sources" while retrieval found the answer, or pastes a passage whole gives way
-   to the extractive answer, with a notice; an uncited sentence gets the citation its
-   supporting passage earns; each sentence is checked against what it cites, exactly
-   (numbers, dates, names) and by meaning (the multilingual encoder), and unsupported ones are
-   removed. An answer with no supported sentence left is replaced by the extractive one.
+   "not in the sources" while retrieval found the answer, pastes a passage whole, or leaves
+   out the date or number asked for gives way to the extractive answer, with a notice; an
+   uncited sentence gets the citation its supporting passage earns; each sentence is checked
+   against what was sent of the article it cites, exactly (numbers, dates, names) and by
+   meaning (the multilingual encoder), and unsupported ones are removed. An answer with no
+   supported sentence left is replaced by the extractive one.
 """
 
 from __future__ import annotations
