@@ -34,7 +34,7 @@ from bot.model_output import split_sentences
 from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english
 from knowledge.text import STOPWORDS, fold
 
-__all__ = ["Grounder", "Grounding", "SentenceCheck", "ground_answer"]
+__all__ = ["Grounder", "Grounding", "SentenceCheck", "ground_answer", "stated_facts"]
 
 CONTENT_SHARE = 0.5  # least share of a sentence's content words found in its cited passages
 _MAX_CONNECTIVE_WORDS = 8
@@ -144,6 +144,13 @@ class Grounding:
 class _Facts:
     numbers: frozenset[str]
     dates: frozenset[tuple[int, int]]
+
+
+def stated_facts(text: str) -> tuple[frozenset[str], frozenset[tuple[int, int]]]:
+    """The numbers (digits or words, date parts included) and (day, month) dates a text
+    states, as the exact checks read them."""
+    facts = _Evidence(text).facts
+    return facts.numbers, facts.dates
 
 
 class _Evidence:
