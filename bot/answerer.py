@@ -21,8 +21,9 @@ A model's answer is untrusted, whatever the model (every model backend gets the 
 3. Its draft goes through the review (bot/review/): a chain of small checks, one a module,
    run in order on the whole reply and, sentence by sentence, on the stream. Reasoning blocks,
    echoes and loops are cut; a reply that obeys planted text, is in the other language, says
-   "not in the sources" while retrieval found the answer, pastes a passage whole, or leaves
-   out the date or number asked for gives way to the extractive answer, with a notice; an
+   "not in the sources" while retrieval found the answer, pastes a passage whole, leaves
+   out the date or number asked for, or only restates the question gives way to the
+   extractive answer, with a notice; an
    uncited sentence gets the citation its supporting passage earns; each sentence is checked
    against what was sent of the article it cites, exactly (numbers, dates, names) and by
    meaning (the multilingual encoder), and unsupported ones are removed. An answer with no
@@ -53,6 +54,7 @@ from bot.language import (
     MODEL_DISCARDED,
     MODEL_EMPTY,
     MODEL_OFF_QUESTION,
+    MODEL_RESTATED,
     MODEL_TIMEOUT,
     MODEL_UNCITED,
     MODEL_UNREACHABLE,
@@ -93,6 +95,7 @@ FALLBACK_NOTICES: dict[str, dict[str, str]] = {
     "declined": MODEL_DECLINED_OVERRULED,
     "copied": MODEL_COPIED,
     "off_question": MODEL_OFF_QUESTION,
+    "restated": MODEL_RESTATED,
 }
 
 

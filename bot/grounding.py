@@ -7,7 +7,9 @@ source makes. Each sentence must find in the passages it cites (title and date i
 - its numbers and dates, formats normalised: "1.000" = "1,000" = "1000"; "22/3" = "22-3" =
   "ngày 22 tháng 3" = "March 22"; "2021-08-13" = "13/8/2021";
 - its names: runs of capitalised words and acronyms ("Bùi Thanh Sơn", "ESCAP"), tone marks
-  folded ("Bui Thanh Son" is found), the first word of a sentence not counted as a name;
+  folded ("Bui Thanh Son" is found), the first word of a sentence not counted as a name unless
+  a Vietnamese sentence opens with a word no Vietnamese syllable spells (an invented
+  "Lýsis đã cung cấp…" is a name to find, "Tóm lại" is not);
 - at least half of its content words, when it is written in the passages' language.
 
 An English sentence citing Vietnamese passages is checked by its numbers, dates and names only:
@@ -31,7 +33,7 @@ from functools import cached_property
 from bot.citations import cited_numbers, strip_citations
 from bot.language import Lang, text_language
 from bot.model_output import split_sentences
-from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english
+from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english, is_vietnamese_syllable
 from knowledge.text import STOPWORDS, fold
 
 __all__ = ["Grounder", "Grounding", "SentenceCheck", "ground_answer", "stated_facts"]
@@ -260,11 +262,12 @@ def _sentence_facts(body: str) -> tuple[list[str], list[tuple[int, int]]]:
     return [_number_form(n) for n in _NUMBER.findall(rest)], sorted(dates)
 
 
-def _name_runs(body: str) -> list[list[str]]:
+def _name_runs(body: str, lang: Lang | None = None) -> list[list[str]]:
     """Runs of capitalised words and acronyms, as written.
 
     Every sentence (and clause after a colon or a quote) starts with a capital, so a run's
-    first word there is no name unless it is an acronym; month names are dates, not names.
+    first word there is no name unless it is an acronym or, in a Vietnamese sentence (`lang`
+    "vi"), a word no Vietnamese syllable spells; month names are dates, not names.
     """
     runs: list[tuple[list[str], bool]] = []
     current: list[str] = []
@@ -288,7 +291,7 @@ def _name_runs(body: str) -> list[list[str]]:
         runs.append((current, current_initial))
     names: list[list[str]] = []
     for words, initial in runs:
-        if initial and not _is_acronym(words[0]):
+        if initial and not _is_acronym(words[0]) and not _foreign_opening(words[0], lang):
             words = words[1:]
         while words and words[0].lower() in ENGLISH_FUNCTION_WORDS:
             words = words[1:]
@@ -299,6 +302,12 @@ def _name_runs(body: str) -> list[list[str]]:
 
 def _is_acronym(word: str) -> bool:
     return word.isupper() and len(word) > 1
+
+
+def _foreign_opening(word: str, lang: Lang | None) -> bool:
+    # An English sentence opens with ordinary capitalised words ("Environmentalists are…"),
+    # a Vietnamese one with Vietnamese syllables: a foreign word there is a name.
+    return lang == "vi" and not is_vietnamese_syllable(word)
 
 
 def _folded(words: Sequence[str]) -> list[str]:
@@ -411,7 +420,7 @@ def _check(
         if number not in cited.facts.numbers:
             return unsupported(f"number {number}")
     cross = cited.language not in (None, lang)
-    names = _name_runs(body)
+    names = _name_runs(body, lang)
     translated: list[str] = []
     for name in names:
         verdict = _name_found(name, cited, lang, cross)

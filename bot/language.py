@@ -153,6 +153,12 @@ MODEL_COPIED = {
     "en": "The language model's answer only copied an article: here are the sentences that "
     "answer the question.",
 }
+MODEL_RESTATED = {
+    "vi": "Câu trả lời của mô hình chỉ nhắc lại câu hỏi: dưới đây là những câu trong bài viết "
+    "trả lời câu hỏi.",
+    "en": "The language model's answer only repeated the question: here are the sentences of the "
+    "articles that answer.",
+}
 MODEL_OFF_QUESTION = {
     "vi": "Câu trả lời của mô hình không nêu điều câu hỏi hỏi (ngày tháng hay con số) dù nguồn "
     "có nêu: dưới đây là những câu trong bài viết trả lời câu hỏi.",

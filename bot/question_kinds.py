@@ -16,6 +16,11 @@ _WHEN = re.compile(
     r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|when|what year|what date|which year)\b"
 )
 _HOW_MANY = re.compile(r"\b(bao nhieu|may|how many|how much|what number)\b")
+# A yes/no or either/or question: its answer may be its own words.
+_YES_NO = re.compile(
+    r"(?:\b(?:khong|chua|phai khong|dung khong)\W*$|^(?:co phai|lieu|is|are|was|were|do|does|"
+    r"did|can|could|has|have|had|will|would|should)\b|\b(?:hay|hoac|or)\b)"
+)
 _WHO = re.compile(r"\b(ai|who|whom|nguoi nao|which organi[sz]ation|to chuc nao)\b")
 
 # On text as written: what the extractive ranking counts as a date or a number in a sentence.
@@ -36,6 +41,11 @@ def asked_kind(question: str) -> str | None:
     if _WHO.search(folded):
         return "who"
     return None
+
+
+def answerable_in_its_words(question: str) -> bool:
+    """A yes/no or either/or question ("… có tham dự không?", "Geneva or Vienna?")."""
+    return bool(_YES_NO.search(" ".join(words(question))))
 
 
 def counted_noun(question: str) -> str | None:

@@ -49,6 +49,11 @@ _VIETNAMESE_SYLLABLE = re.compile(
 _LETTER_WORD = re.compile(r"[^\W\d_]+")
 
 
+def is_vietnamese_syllable(word: str) -> bool:
+    """Whether a word spells one Vietnamese syllable ("Tóm", "nghiêng"; not "Newcastle")."""
+    return bool(_VIETNAMESE_SYLLABLE.match(_strip_marks(word.lower())))
+
+
 def question_language(text: str) -> QuestionLang:
     """ "vi", "en" or "other" for a question (Vietnamese without tone marks is "vi").
 

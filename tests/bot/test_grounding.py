@@ -84,6 +84,19 @@ def test_names_must_be_in_the_cited_passage_tone_marks_folded():
     assert verdicts("ESCAP trực thuộc Hội đồng Kinh tế và Xã hội NATO [2].") == [False]
 
 
+def test_a_foreign_name_opening_a_vietnamese_sentence_must_be_in_the_passage():
+    # Qwen on XQuAD: "Lýsis đã cung cấp bản khắc gỗ…" (the sources say Lucas Cranach, and no
+    # "Lýsis" anywhere) passed, since a sentence's first word was never read as a name.
+    assert verdicts("Buenos Aires là nơi Hội nghị kết thúc ngày 22/3 [1].") == [True]
+    assert verdicts("Montevideo là nơi Hội nghị kết thúc ngày 22/3 [1].") == [False]
+    assert verdicts("Argentina là nơi Hội nghị kết thúc ngày 22/3 [1].") == [True]
+    assert verdicts("Uruguay là nơi Hội nghị kết thúc ngày 22/3 [1].") == [False]
+    # A Vietnamese word opening the sentence is no name, wherever it is found or not.
+    assert verdicts("Sau 3 ngày họp, Hội nghị kết thúc tại Buenos Aires [1].") == [True]
+    # An English sentence opens with ordinary capitalised words.
+    assert verdicts("Delegates met in Buenos Aires on 22/3 [1].", "en") == [True]
+
+
 def test_content_words_must_mostly_be_in_the_cited_passage():
     assert verdicts("ESCAP trực thuộc Hội đồng Kinh tế và Xã hội [2].") == [True]
     assert verdicts("Hội nghị bàn về biến đổi khí hậu và an ninh lương thực toàn cầu [1].") == [

@@ -200,3 +200,53 @@ def test_an_answer_gives_the_date_or_number_asked(lang, question, reply, shown, 
     assert (outcome.fallback == "") is shown, outcome
     if not shown:
         assert outcome.fallback == "off_question"
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "reply", "outcome_text"),
+    [
+        # The question's own words, every one supported: no answer; nothing else is left.
+        (
+            "vi",
+            "Đoàn nào do Thứ trưởng Bùi Thanh Sơn dẫn đầu?",
+            "Đoàn do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1].",
+            "",
+        ),
+        (
+            "en",
+            "Which delegation attended the conference in Buenos Aires?",
+            "The delegation attended the conference in Buenos Aires [1].",
+            "",
+        ),
+        # A restating sentence goes, the one that answers stays.
+        (
+            "vi",
+            "Đoàn nào do Thứ trưởng Bùi Thanh Sơn dẫn đầu?",
+            "Đoàn do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1]. Đoàn Việt Nam do Thứ trưởng Bùi "
+            "Thanh Sơn dẫn đầu [1].",
+            "Đoàn Việt Nam do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1].",
+        ),
+        # A yes/no or either/or question may be answered in its own words.
+        (
+            "vi",
+            "Đoàn Việt Nam có tham dự Hội nghị không?",
+            "Đoàn Việt Nam đã tham dự Hội nghị [1].",
+            "Đoàn Việt Nam đã tham dự Hội nghị [1].",
+        ),
+        (
+            "en",
+            "Did the Vietnamese delegation attend the conference in Buenos Aires or in Geneva?",
+            "The Vietnamese delegation attended the conference in Buenos Aires [1].",
+            "The Vietnamese delegation attended the conference in Buenos Aires [1].",
+        ),
+    ],
+)
+def test_a_sentence_that_only_restates_the_question_is_no_answer(
+    lang, question, reply, outcome_text, passages, embedder
+):
+    ctx = context(passages, embedder, lang, question)
+    outcome = review(reply, ctx)
+    assert outcome.text == outcome_text, outcome
+    if not outcome_text:
+        assert outcome.fallback == "restated"
+        assert review_sentence(reply, ctx) is None  # never streamed either
