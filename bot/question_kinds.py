@@ -16,11 +16,13 @@ _WHEN = re.compile(
     r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|when|what year|what date|which year)\b"
 )
 _HOW_MANY = re.compile(r"\b(bao nhieu|may|how many|how much|what number)\b")
-# A yes/no or either/or question: its answer may be its own words.
+# A yes/no or either/or question: its answer may be its own words. Yes/no on folded text;
+# either/or as written, since folding makes "hãy" (please) the "hay" (or) of "A hay B".
 _YES_NO = re.compile(
-    r"(?:\b(?:khong|chua|phai khong|dung khong)\W*$|^(?:co phai|lieu|is|are|was|were|do|does|"
-    r"did|can|could|has|have|had|will|would|should)\b|\b(?:hay|hoac|or)\b)"
+    r"\b(?:khong|chua|phai khong|dung khong)\W*$|^(?:co phai|lieu|is|are|was|were|do|does|did|"
+    r"can|could|has|have|had|will|would|should)\b"
 )
+_EITHER_OR = re.compile(r"\b(?:hay|hoặc|or)\b")
 _WHO = re.compile(r"\b(ai|who|whom|nguoi nao|which organi[sz]ation|to chuc nao)\b")
 
 # On text as written: what the extractive ranking counts as a date or a number in a sentence.
@@ -45,7 +47,7 @@ def asked_kind(question: str) -> str | None:
 
 def answerable_in_its_words(question: str) -> bool:
     """A yes/no or either/or question ("… có tham dự không?", "Geneva or Vienna?")."""
-    return bool(_YES_NO.search(" ".join(words(question))))
+    return bool(_YES_NO.search(" ".join(words(question))) or _EITHER_OR.search(question.lower()))
 
 
 def counted_noun(question: str) -> str | None:

@@ -218,6 +218,13 @@ def test_an_answer_gives_the_date_or_number_asked(lang, question, reply, shown, 
             "The delegation attended the conference in Buenos Aires [1].",
             "",
         ),
+        # "Hãy" (please) folds to the "hay" (or) of an either/or question, and is not one.
+        (
+            "vi",
+            "Hãy cho biết đoàn nào do Thứ trưởng Bùi Thanh Sơn dẫn đầu?",
+            "Đoàn do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1].",
+            "",
+        ),
         # A restating sentence goes, the one that answers stays.
         (
             "vi",
