@@ -36,7 +36,14 @@ from bot.model_output import split_sentences
 from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english, is_vietnamese_syllable
 from knowledge.text import STOPWORDS, fold
 
-__all__ = ["Grounder", "Grounding", "SentenceCheck", "ground_answer", "stated_facts"]
+__all__ = [
+    "Grounder",
+    "Grounding",
+    "SentenceCheck",
+    "content_words",
+    "ground_answer",
+    "stated_facts",
+]
 
 CONTENT_SHARE = 0.5  # least share of a sentence's content words found in its cited passages
 _MAX_CONNECTIVE_WORDS = 8
@@ -343,7 +350,9 @@ def _name_found(name: list[str], evidence: _Evidence, lang: Lang, cross: bool) -
     return "translated" if translated else "found"
 
 
-def _content_words(body: str) -> list[str]:
+def content_words(body: str) -> list[str]:
+    """A text's folded words, once each, without function words: what the exact checks look
+    for in the cited passages."""
     return [
         w
         for w in dict.fromkeys(_LETTERS.findall(fold(body)))
@@ -428,7 +437,7 @@ def _check(
             return unsupported(f"name {' '.join(name)!r}")
         if verdict == "translated":
             translated.append(" ".join(name))
-    content = [] if cross else _content_words(body)
+    content = [] if cross else content_words(body)
     if content:
         found = sum(
             1
@@ -439,7 +448,7 @@ def _check(
             return unsupported(f"{len(content) - found} of {len(content)} content words")
     # An English sentence about Vietnamese passages states something too: its content words
     # count here even though they cannot be matched (the meaning check weighs them).
-    factual = bool(numbers or dates or names or len(content or _content_words(body)) >= 3)
+    factual = bool(numbers or dates or names or len(content or content_words(body)) >= 3)
     return SentenceCheck(sentence, sources, True, factual, translated=tuple(translated))
 
 

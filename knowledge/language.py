@@ -80,7 +80,7 @@ def question_language(text: str) -> QuestionLang:
     if marked & _ONLY_VIETNAMESE:
         return "vi"
     folded = [_strip_marks(word) for word in words]
-    foreign = sum(1 for w in folded if not _VIETNAMESE_SYLLABLE.match(w)) / len(folded)
+    foreign = sum(1 for w in folded if not is_vietnamese_syllable(w)) / len(folded)
     if marked:
         # Only marks both languages share ("é", "à"): Vietnamese if its words read as such.
         return "other" if foreign >= 0.5 else "vi"

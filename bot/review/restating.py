@@ -10,10 +10,9 @@ A yes/no or either/or question may be answered in its own words ("Việt Nam có
 from __future__ import annotations
 
 from bot.citations import strip_citations
+from bot.grounding import content_words, stated_facts
 from bot.question_kinds import answerable_in_its_words
 from bot.review.draft import Draft, Fallback, ReviewContext
-from knowledge.language import ENGLISH_FUNCTION_WORDS
-from knowledge.text import STOPWORDS, words
 
 
 class RestatementCheck:
@@ -23,10 +22,10 @@ class RestatementCheck:
     def __call__(self, draft: Draft, context: ReviewContext) -> Draft:
         if answerable_in_its_words(context.question):
             return draft
-        asked = set(words(context.question))
+        asked = _said(context.question)
         restated = False
         for sentence in draft.kept:
-            if not _new_words(strip_citations(sentence.text), asked):
+            if not _said(strip_citations(sentence.text)) - asked:
                 sentence.removed = "restates the question"
                 restated = True
         if restated and not draft.kept:
@@ -34,10 +33,7 @@ class RestatementCheck:
         return draft
 
 
-def _new_words(sentence: str, asked: set[str]) -> list[str]:
-    """The sentence's words (numbers included) that the question does not hold."""
-    return [
-        w
-        for w in words(sentence)
-        if w not in asked and w not in STOPWORDS and w not in ENGLISH_FUNCTION_WORDS
-    ]
+def _said(text: str) -> set[str]:
+    """Its content words and numbers, as the exact checks read them ("hai" is 2)."""
+    numbers, _ = stated_facts(text)
+    return {*content_words(text), *numbers}
