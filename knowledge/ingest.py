@@ -26,9 +26,10 @@ from knowledge.errors import ArticleRejected, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
 from knowledge.manifest import build_manifest
 from knowledge.records import Chunk, IngestReport
-from knowledge.sentences import SentenceIndex, concat, embed_chunks
+from knowledge.sentences import SentenceIndex, chunk_sentences, concat, embed_chunks
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import KEEP_GENERATIONS, Generation, GenerationStore, chunk_metadata
+from knowledge.terms import TermIndex
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,15 @@ def sync(
     try:
         chunks, vectors, sentences = _assemble(store, current, kept_docs, fresh, embedder, progress)
         report.embedded = len(fresh)
+        # Terms the serving generation holds keep their vectors (same encoder); only new ones
+        # are embedded.
+        same_encoder = current is not None and current.embedding_model == embedder.name
+        previous_terms = current.terms if current is not None and same_encoder else None
+        # Counted over distinct sentences: overlapping chunks repeat theirs.
+        distinct = dict.fromkeys(s for c in chunks for s in chunk_sentences(c.text))
+        terms = TermIndex.build(distinct, embedder, previous_terms)
         name = write_generation(
-            store, chunks, vectors, embedder.name, embedder.dimension, sentences
+            store, chunks, vectors, embedder.name, embedder.dimension, sentences, terms
         )
     except OSError as error:
         raise KnowledgeError(_os_error_message(error)) from error
@@ -180,6 +188,7 @@ def write_generation(
     model: str,
     dimension: int,
     sentences: SentenceIndex | None = None,
+    terms: TermIndex | None = None,
 ) -> str:
     """Build a generation from chunks and their vectors and switch it in; returns its name.
 
@@ -199,13 +208,15 @@ def write_generation(
             )
         if sentences is not None:
             store.add_sentence_vectors(name, [c.chunk_id for c in chunks], sentences)
+        if terms is not None:
+            store.add_terms(name, terms)
         if collection.count() != len(chunks):
             raise StoreUnavailable(
                 f"the vector store holds {collection.count()} of {len(chunks)} chunks"
             )
         manifest = build_manifest(name, model, dimension, chunks)
         lexical = LexicalIndex.build([c.text for c in chunks])
-        store.write_files(name, manifest, chunks, vectors, lexical, sentences)
+        store.write_files(name, manifest, chunks, vectors, lexical, sentences, terms)
         store.switch_to(name)
     except BaseException:
         # Anything, a KeyboardInterrupt included: the old generation keeps serving.

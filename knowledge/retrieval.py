@@ -284,6 +284,16 @@ def _evidence(
     )
 
 
+def _nearest_terms(
+    generation: Generation, vector: np.ndarray, concepts: tuple[list[Concept], list[Concept]]
+) -> tuple[str, ...]:
+    """The corpus's terms nearest the question's vector, one per content word (folded)."""
+    if generation.terms is None:
+        return ()
+    count = sum(1 for (word, *_) in concepts[0] if word.isalpha() and len(word) > 2)
+    return tuple(fold(term) for term in generation.terms.nearest(vector, max(count, 1)))
+
+
 def hybrid_search(
     generation: Generation,
     embedder: Embedder,
@@ -381,6 +391,7 @@ def search_with_evidence(
     covered = {
         row: coverage(concepts, generation.chunks[row].text, generation.lexical) for row in pool
     }
+    corpus_terms = _nearest_terms(generation, vector, concepts) if language == "en" else ()
     top_fused = max(fused[row] for row in pool) if pool else 1.0
     rerank = RERANK_WEIGHT if mode == "hybrid" else 0.0
     final = {row: (1 - rerank) * fused[row] / top_fused + rerank * covered[row] for row in pool}
@@ -392,6 +403,7 @@ def search_with_evidence(
             dense_score=dense_score.get(row),
             lexical_score=lexical_score.get(row),
             sentence_scores=tuple(float(x) for x in sentence_scores.get(row, ())),
+            corpus_terms=corpus_terms,
         )
         for row in sorted(pool, key=lambda row: -final[row])[:k]
     ]

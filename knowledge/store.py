@@ -38,6 +38,7 @@ from knowledge.manifest import build_manifest
 from knowledge.records import ArticleMeta, Chunk
 from knowledge.sentences import SentenceIndex
 from knowledge.settings import KnowledgeSettings
+from knowledge.terms import TermIndex
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class Generation:
     row_of: dict[str, int] = field(default_factory=dict)
     # None for a replica that rebuilt its files from a Chroma server: chunk vectors only.
     sentences: SentenceIndex | None = None
+    # The corpus's Vietnamese terms, embedded (`knowledge.terms`); None where built before them.
+    terms: TermIndex | None = None
     _lock_file: Any = None
 
     @property
@@ -185,11 +188,56 @@ class GenerationStore:
         except Exception as error:
             raise _store_error(error, self) from error
 
+    def add_terms(self, name: str, terms: TermIndex, batch: int = 250) -> None:
+        """On a Chroma server, keep the embedded terms beside the chunks' collection (as the
+        sentence vectors), so that a replica rebuilding its files matches English questions
+        as the builder does."""
+        if not self.server_mode or not terms.terms:
+            return
+        try:
+            collection = self._server().create_collection(
+                self._terms_collection(name), embedding_function=None
+            )
+            for start in range(0, len(terms.terms), batch):
+                collection.add(
+                    ids=[
+                        f"t{row:06d}" for row in range(start, min(start + batch, len(terms.terms)))
+                    ],
+                    documents=list(terms.terms[start : start + batch]),
+                    embeddings=np.asarray(terms.vectors[start : start + batch], np.float32),
+                )
+        except Exception as error:
+            raise _store_error(error, self) from error
+
+    def _server_terms(self, name: str, dimension: int) -> TermIndex | None:
+        """A server generation's embedded terms, in their order; None if it has none."""
+        try:
+            collection = self._server().get_collection(
+                self._terms_collection(name), embedding_function=None
+            )
+        except Exception:  # built before terms, or by another version
+            return None
+        rows: list[tuple[str, str, Any]] = []
+        page = 1000
+        for offset in range(0, collection.count(), page):
+            batch = collection.get(offset=offset, limit=page, include=["documents", "embeddings"])
+            rows += zip(batch["ids"], batch["documents"], batch["embeddings"], strict=True)
+        rows.sort(key=lambda row: row[0])
+        vectors = np.asarray([row[2] for row in rows], np.float16).reshape(len(rows), dimension)
+        return TermIndex(tuple(str(row[1]) for row in rows), vectors)
+
     def _sentence_collection(self, name: str) -> str:
         return f"{self.collection_name(name)}-sentences"
 
+    def _terms_collection(self, name: str) -> str:
+        return f"{self.collection_name(name)}-terms"
+
     def _delete_server_collections(self, name: str) -> None:
-        for collection in (self.collection_name(name), self._sentence_collection(name)):
+        for collection in (
+            self.collection_name(name),
+            self._sentence_collection(name),
+            self._terms_collection(name),
+        ):
             with contextlib.suppress(Exception):
                 self._server().delete_collection(collection)
 
@@ -254,6 +302,7 @@ class GenerationStore:
         vectors: np.ndarray,
         lexical: LexicalIndex,
         sentences: SentenceIndex | None = None,
+        terms: TermIndex | None = None,
     ) -> None:
         """Write a generation's files and mark it READY (last, after an fsync)."""
         folder = self.folder(name)
@@ -264,6 +313,11 @@ class GenerationStore:
         if sentences is not None:
             np.save(folder / "sentence_vectors.npy", sentences.vectors.astype(np.float16))
             np.save(folder / "sentence_offsets.npy", sentences.offsets.astype(np.int64))
+        if terms is not None:
+            (folder / "terms.json").write_text(
+                json.dumps(list(terms.terms), ensure_ascii=False), encoding="utf-8"
+            )
+            np.save(folder / "term_vectors.npy", terms.vectors.astype(np.float16))
         lexical.save(folder / "lexical")
         (folder / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8"
@@ -307,6 +361,7 @@ class GenerationStore:
             sentences = self.sentences(name)
             if sentences is not None and len(sentences.offsets) != len(chunks) + 1:
                 raise ValueError("sentence offsets do not match the chunks")
+            terms = self.terms(name)
             collection = self.open_collection(name)
         except KnowledgeError:
             lock_file.close()
@@ -323,6 +378,7 @@ class GenerationStore:
             collection=collection,
             row_of={chunk.chunk_id: row for row, chunk in enumerate(chunks)},
             sentences=sentences,
+            terms=terms,
             _lock_file=lock_file,
         )
 
@@ -339,6 +395,17 @@ class GenerationStore:
             np.load(folder / "sentence_vectors.npy", mmap_mode="r"),
             np.load(folder / "sentence_offsets.npy"),
         )
+
+    def terms(self, name: str) -> TermIndex | None:
+        """A generation's embedded terms, or None where it has none."""
+        folder = self.folder(name)
+        if not (folder / "term_vectors.npy").exists():
+            return None
+        terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
+        vectors = np.load(folder / "term_vectors.npy")
+        if len(terms) != len(vectors):
+            raise ValueError("term vectors do not match the terms")
+        return TermIndex(tuple(terms), vectors)
 
     def _materialize(self, name: str) -> None:
         """Rebuild a replica's local files of a server generation from its collection."""
@@ -370,6 +437,7 @@ class GenerationStore:
             vectors,
             LexicalIndex.build([c.text for c in chunks]),
             self._server_sentences(name, [c.chunk_id for c in chunks], vectors.shape[1]),
+            self._server_terms(name, vectors.shape[1]),
         )
 
     def _server_sentences(

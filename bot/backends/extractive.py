@@ -89,16 +89,27 @@ def _terms(text: str) -> set[str]:
     return terms
 
 
-def question_terms(question: str, lang: Lang) -> set[str]:
-    """The folded words and bigrams of a question that a good sentence should contain."""
+def question_terms(question: str, lang: Lang, corpus_terms: Sequence[str] = ()) -> set[str]:
+    """The folded words and bigrams of a question that a good sentence should contain.
+
+    `corpus_terms`: for a question not in Vietnamese, the corpus's Vietnamese terms nearest
+    it, as retrieval found them (`knowledge.terms`).
+    """
     syllables = [w for w in words(question) if w not in _QUESTION_WORDS]
     terms = {w for w in syllables if w not in STOPWORDS}
     terms.update(f"{a} {b}" for a, b in itertools.pairwise(syllables))
-    if lang != "vi" and in_lexicon(question):
+    if lang == "vi":
+        return terms
+    # Where the domain lexicon speaks for the question its translations are surer than the
+    # encoder's nearest terms (the seeds' "How many experts…?" otherwise quotes the wrong
+    # sentence); elsewhere the nearest terms are all there is.
+    if in_lexicon(question):
         for _, alternatives in english_concepts(question):
             for phrase in alternatives[1:]:
                 terms.add(phrase)
                 terms.update(phrase.split())
+    else:
+        terms.update(corpus_terms)
     return terms
 
 
@@ -196,7 +207,7 @@ class ExtractiveBackend(AnswerBackend):
             return []
         sentence_terms = [_terms(s.text) for s in sentences]
         document_frequency = Counter(t for terms in sentence_terms for t in terms)
-        wanted = question_terms(question, lang)
+        wanted = question_terms(question, lang, passages[0].corpus_terms)
         own = question_terms(focus, lang) if focus else wanted
         anchors = question_anchors(focus or question)
         noun = counted_noun(focus or question)

@@ -4,6 +4,7 @@ from bot.backends.extractive import ExtractiveBackend, question_anchors
 from bot.citations import check_citations
 from bot.language import detect_language
 from bot.question_kinds import counted_noun
+from knowledge.records import Passage
 from knowledge.sentences import chunk_sentences
 
 PASSAGES = [
@@ -100,3 +101,19 @@ def test_language_detection():
     assert detect_language("When was ESCAP established?") == "en"
     assert detect_language("Hoi nghi Nam - Nam lan thu 2 ket thuc vao ngay nao?") == "vi"
     assert detect_language("Bà ấy là ai?") == "vi"
+
+
+def test_an_english_question_matches_words_through_the_corpus_terms_retrieval_found():
+    # Nothing of the question but its meaning is in either sentence: no name, no number.
+    text = (
+        "Thành phố có nhiều công viên và bảo tàng nổi tiếng với du khách quốc tế. "
+        "Dân số thành phố tăng gấp đôi chỉ trong mười năm nhờ làn sóng di cư."
+    )
+    question = "How quickly did the number of inhabitants grow?"
+    bare = make_passage(text, "x", "X")
+    bridged = Passage(bare.chunk, bare.score, bare.relevance, corpus_terms=("dan so", "tang"))
+    backend = ExtractiveBackend(max_sentences=1)
+    assert "công viên" in backend.generate(question, [bare], "en")
+    assert "Dân số" in backend.generate(question, [bridged], "en")
+    # A Vietnamese question is matched by its own words only.
+    assert backend.rank_sentences("Công viên?", [bridged], "vi")[0][1].text.startswith("Thành")

@@ -95,6 +95,12 @@ def test_two_replicas_follow_one_generation(
                 rtol=1e-3,
             )
         assert top_docs(second) == top_docs(first)
+        # ... and with the embedded terms that English questions are matched by.
+        assert first.generation.terms is not None and second.generation.terms is not None
+        assert second.generation.terms.terms == first.generation.terms.terms
+        np.testing.assert_allclose(
+            second.generation.terms.vectors, first.generation.terms.vectors, atol=1e-3
+        )
 
         # One replica ingests a new article; the other follows the pointer on its next check.
         (articles / "extra.txt").write_text(
