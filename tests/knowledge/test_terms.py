@@ -78,3 +78,19 @@ def test_english_questions_carry_the_nearest_terms_and_vietnamese_ones_do_not(se
     assert english and "dan dau" in english[0].corpus_terms  # "led" → "dẫn đầu", folded
     assert all(p.corpus_terms == english[0].corpus_terms for p in english)
     assert all(not p.corpus_terms for p in seed_kb.search("Ai dẫn đầu đoàn Việt Nam?").passages)
+
+
+def test_a_generation_built_before_terms_still_serves_english_questions(kb: KnowledgeBase):
+    folder = kb.generation.folder
+    name = kb.generation.name
+    kb.close()
+    (folder / "terms.json").unlink()
+    (folder / "term_vectors.npy").unlink()
+    reopened = KnowledgeBase.open(kb.settings, embedder=kb.embedder, auto_ingest=False)
+    try:
+        assert reopened.generation is not None and reopened.generation.name == name
+        assert reopened.generation.terms is None
+        passages = reopened.search("Who led the Vietnamese delegation?").passages
+        assert passages and all(not p.corpus_terms for p in passages)
+    finally:
+        reopened.close()
