@@ -58,9 +58,8 @@ class Passage:
     # Similarity of each sentence (`knowledge.sentences.chunk_sentences`) to the question;
     # empty where the index has no sentence vectors.
     sentence_scores: tuple[float, ...] = ()
-    # For a question not in Vietnamese: the corpus's Vietnamese terms nearest it by the encoder
-    # (`knowledge.terms`), folded, for the answer layer's word matching; the same on every
-    # passage of a result.
+    # The corpus's Vietnamese terms nearest the question by the encoder (`knowledge.terms`),
+    # folded, for the answer layer's word matching; the same on every passage of a result.
     corpus_terms: tuple[str, ...] = ()
 
     @property

@@ -391,7 +391,7 @@ def search_with_evidence(
     covered = {
         row: coverage(concepts, generation.chunks[row].text, generation.lexical) for row in pool
     }
-    corpus_terms = _nearest_terms(generation, vector, concepts) if language == "en" else ()
+    corpus_terms = _nearest_terms(generation, vector, concepts)
     top_fused = max(fused[row] for row in pool) if pool else 1.0
     rerank = RERANK_WEIGHT if mode == "hybrid" else 0.0
     final = {row: (1 - rerank) * fused[row] / top_fused + rerank * covered[row] for row in pool}

@@ -92,18 +92,17 @@ def _terms(text: str) -> set[str]:
 def question_terms(question: str, lang: Lang, corpus_terms: Sequence[str] = ()) -> set[str]:
     """The folded words and bigrams of a question that a good sentence should contain.
 
-    `corpus_terms`: for a question not in Vietnamese, the corpus's Vietnamese terms nearest
-    it, as retrieval found them (`knowledge.terms`).
+    `corpus_terms`: the corpus's Vietnamese terms nearest the question, as retrieval found
+    them (`knowledge.terms`).
     """
     syllables = [w for w in words(question) if w not in _QUESTION_WORDS]
     terms = {w for w in syllables if w not in STOPWORDS}
     terms.update(f"{a} {b}" for a, b in itertools.pairwise(syllables))
-    if lang == "vi":
-        return terms
-    # Where the domain lexicon speaks for the question its translations are surer than the
-    # encoder's nearest terms (the seeds' "How many experts…?" otherwise quotes the wrong
-    # sentence); elsewhere the nearest terms are all there is.
-    if in_lexicon(question):
+    # Where the domain lexicon speaks for an English question its translations are surer than
+    # the encoder's nearest terms (the seeds' "How many experts…?" otherwise quotes the wrong
+    # sentence); elsewhere, the nearest terms: all an English question has beyond names and
+    # numbers, and for a Vietnamese one the corpus's words for what it asks in other words.
+    if lang != "vi" and in_lexicon(question):
         for _, alternatives in english_concepts(question):
             for phrase in alternatives[1:]:
                 terms.add(phrase)
