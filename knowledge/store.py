@@ -190,8 +190,8 @@ class GenerationStore:
 
     def add_terms(self, name: str, terms: TermIndex, batch: int = 250) -> None:
         """On a Chroma server, keep the embedded terms beside the chunks' collection (as the
-        sentence vectors), so that a replica rebuilding its files matches English questions
-        as the builder does."""
+        sentence vectors), so that a replica rebuilding its files matches questions' words as
+        the builder does."""
         if not self.server_mode or not terms.terms:
             return
         try:
