@@ -223,7 +223,7 @@ class GenerationStore:
             batch = collection.get(offset=offset, limit=page, include=["documents", "embeddings"])
             rows += zip(batch["ids"], batch["documents"], batch["embeddings"], strict=True)
         rows.sort(key=lambda row: row[0])
-        vectors = np.asarray([row[2] for row in rows], np.float16).reshape(len(rows), dimension)
+        vectors = np.asarray([row[2] for row in rows], np.float32).reshape(len(rows), dimension)
         return TermIndex(tuple(str(row[1]) for row in rows), vectors)
 
     def _sentence_collection(self, name: str) -> str:
@@ -402,7 +402,7 @@ class GenerationStore:
         if not (folder / "term_vectors.npy").exists():
             return None
         terms = json.loads((folder / "terms.json").read_text(encoding="utf-8"))
-        vectors = np.load(folder / "term_vectors.npy")
+        vectors = np.load(folder / "term_vectors.npy").astype(np.float32)
         if len(terms) != len(vectors):
             raise ValueError("term vectors do not match the terms")
         return TermIndex(tuple(terms), vectors)

@@ -38,6 +38,7 @@ from knowledge.ingest import write_generation
 from knowledge.records import ArticleMeta, Chunk
 from knowledge.sentences import SentenceIndex, chunk_sentences
 from knowledge.store import GenerationStore
+from knowledge.terms import TermIndex
 
 DEV_SET = Path(__file__).resolve().parents[2] / "evals" / "dev.jsonl"
 JITTER = 0.02  # norm of the per-chunk jitter added to reused sentence vectors
@@ -233,11 +234,16 @@ def synthetic_generation(
         sentence_vectors[sentence_rows].astype(np.float16), np.asarray(offsets, np.int64)
     )
 
+    # The chunks recombine the seed sentences: their terms are the corpus's, as an ingest's.
+    terms = TermIndex.build(sentences, embedder)
+
     settings = bench_settings(folder, backend)
     settings.knowledge_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     store = GenerationStore(settings)
-    write_generation(store, chunks, vectors, embedder.name, embedder.dimension, sentence_index)
+    write_generation(
+        store, chunks, vectors, embedder.name, embedder.dimension, sentence_index, terms
+    )
     store.close()
     return settings, time.perf_counter() - started
 
