@@ -132,3 +132,37 @@ def test_english_fusion_follows_the_encoder_unless_the_lexicon_speaks():
     domain = "Which organisation did UNOSSC sign a Statement of Intent with?"
     assert fusion_weights(domain, "en", glossary=True)[0] > FUSION_WEIGHTS["en"][0]
     assert fusion_weights(domain, "en", glossary=False) == FUSION_WEIGHTS["en"]
+
+
+def test_english_questions_are_judged_by_how_far_the_answer_stands_out(seed_kb: KnowledgeBase):
+    import numpy as np
+
+    from knowledge.retrieval import search_with_evidence
+
+    generation = seed_kb.generation
+    threshold = seed_kb.settings.relevance_threshold
+
+    def judged(question: str):
+        return search_with_evidence(generation, seed_kb.embedder, question, 5)
+
+    result, evidence = judged(
+        "In which city was the second UN High-level Conference on South-South Cooperation held?"
+    )
+    # The corpus's mean and spread of similarity to the question, as over every sentence.
+    vector = np.asarray(seed_kb.embedder.embed_query(result.query), np.float32)
+    every = np.asarray(generation.sentences.vectors, np.float32) @ vector
+    assert evidence.corpus_mean == pytest.approx(float(every.mean()), abs=1e-4)
+    assert evidence.corpus_spread == pytest.approx(float(every.std(ddof=1)), rel=1e-2)
+    assert evidence.top_sentences == pytest.approx(float(np.sort(every)[-10:].mean()), abs=0.01)
+    # Standing: the best sentence's similarity above the corpus's mean, in its spreads (2.9
+    # here, 1.9 for a question the corpus does not answer).
+    _, outside = judged("Who won the 2022 FIFA World Cup final?")
+    standing = evidence.standing(evidence.best_similarity)
+    assert standing == pytest.approx(
+        (evidence.best_similarity - evidence.corpus_mean) / evidence.corpus_spread
+    )
+    assert standing > outside.standing(outside.best_similarity) + 0.5
+    english = [i for i in ITEMS if i.get("lang") == "en" and i["kind"] == "fact"]
+    assert english and all(seed_kb.search(i["question"]).relevance >= threshold for i in english)
+    assert result.relevance >= threshold
+    assert seed_kb.search("Who won the 2022 FIFA World Cup final?").relevance < threshold

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from knowledge.embeddings import HashingEmbedder
 from knowledge.records import ArticleMeta, Chunk
@@ -63,3 +64,22 @@ def test_taking_and_joining_rows_keeps_each_chunks_sentences():
             sentences.vectors[sentences.offsets[old_row] : sentences.offsets[old_row + 1]],
         )
     assert len(SentenceIndex.empty(8).offsets) == 1
+
+
+def test_the_spread_of_similarity_over_the_corpus_is_exact(monkeypatch):
+    embedder = HashingEmbedder(32)
+    texts = [f"Câu số {n} nói về ESCAP và UNIDO, năm {1940 + n}." for n in range(40)]
+    _, sentences = embed_chunks([chunk("a", n, t) for n, t in enumerate(texts)], embedder)
+    query = embedder.embed_query("ESCAP thành lập năm nào?")
+    every = np.asarray(sentences.vectors, np.float32) @ query
+    mean, spread = sentences.spread(query)
+    # np.cov divides by n - 1, as the sample standard deviation does.
+    assert mean == pytest.approx(float(every.mean()), abs=1e-5)
+    assert spread == pytest.approx(float(every.std(ddof=1)), rel=1e-3)
+    assert SentenceIndex.empty(32).spread(query) == (0.0, 0.0)
+    # A large corpus is estimated from evenly spaced sentences: still near the exact figures.
+    monkeypatch.setattr("knowledge.sentences.SPREAD_SAMPLE", 10)
+    _, fresh = embed_chunks([chunk("a", n, t) for n, t in enumerate(texts)], embedder)
+    sampled_mean, sampled_spread = fresh.spread(query)
+    assert sampled_mean == pytest.approx(mean, abs=0.05)
+    assert 0.3 * spread < sampled_spread < 3 * spread
