@@ -82,6 +82,17 @@ def _has_name(sentence: str) -> bool:
     return any(len(t) > 1 and t.isupper() and t.isalpha() for t in tokens)
 
 
+# A line this short with no sentence end is a heading ("Sự tham gia của UNOSSC"): it names a
+# topic and answers nothing, yet its few words match a question's names closely.
+HEADING_WORDS = 6
+_SENTENCE_END = re.compile(r"[.!?…:;\"”)\]]\s*$")
+
+
+def is_heading(sentence: str) -> bool:
+    """A short line without a sentence end: a section title, not a statement."""
+    return len(words(sentence)) <= HEADING_WORDS and not _SENTENCE_END.search(sentence)
+
+
 def _terms(text: str) -> set[str]:
     syllables = words(text)
     terms = {w for w in syllables if w not in STOPWORDS}
@@ -189,7 +200,12 @@ class ExtractiveBackend(AnswerBackend):
                 key = " ".join(words(text))
                 # Overlapping chunks repeat sentences; quote each once, from its best passage.
                 # A source sentence that gives the bot orders is never quoted as an answer.
-                if len(text) >= 20 and key not in seen and not looks_like_injection(text):
+                if (
+                    len(text) >= 20
+                    and key not in seen
+                    and not is_heading(text)
+                    and not looks_like_injection(text)
+                ):
                     seen.add(key)
                     similarity = scores[index] if index < len(scores) else None
                     sentences.append(

@@ -91,6 +91,24 @@ def test_a_planted_instruction_is_never_quoted():
     assert "CANARY-1" not in text and "53" in text
 
 
+def test_a_section_heading_is_never_quoted():
+    from bot.backends.extractive import is_heading
+
+    article = make_passage(
+        "Sự tham gia của UNOSSC\n"
+        "UNOSSC đã tham gia vào nhiều hoạt động trong suốt HLPF.\n"
+        "“UNOSSC sẵn sàng hợp tác”, Giám đốc Al-Khatib của UNOSSC cho biết.",
+        "004_unossc",
+        # The encoder finds the heading's few words close to the question's name.
+        sentence_scores=(0.86, 0.80, 0.85),
+    )
+    text = ExtractiveBackend().generate("Who is the UNOSSC director?", [article], "en")
+    assert "Al-Khatib" in text and "Sự tham gia của UNOSSC" not in text
+    assert is_heading("Sự tham gia của UNOSSC")
+    assert not is_heading("ESCAP thành lập năm 1947.")  # short, but a sentence
+    assert not is_heading("Việt Nam đã cử hơn 300 chuyên gia sang các nước châu Phi")
+
+
 def test_tokens_are_streamed_once():
     pieces: list[str] = []
     text = ExtractiveBackend().generate("Galaxy là gì?", PASSAGES, "vi", pieces.append)
