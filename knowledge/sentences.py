@@ -30,9 +30,10 @@ from knowledge.records import Chunk
 # chunk from the middle of an article its topic (0.813 → 0.823 in the measurement above).
 TITLE_WEIGHT_CHARS = 100
 BATCH = 64  # texts per encoder call, and the step of the progress callback
-# The corpus's spread of similarity is estimated from at most this many sentences, evenly
-# spaced: a statistic of the whole corpus, not of any one sentence (100k chunks: 0.5M sentences).
+# The corpus's spread of similarity is estimated from at most this many sentences, in SPREAD_RUNS
+# evenly spaced runs: a statistic of the whole corpus, not of any sentence (100k chunks: 0.5M).
 SPREAD_SAMPLE = 20_000
+SPREAD_RUNS = 40
 
 
 def chunk_sentences(text: str) -> list[str]:
@@ -84,9 +85,23 @@ class SentenceIndex:
         count = len(self.vectors)
         if count < 2:
             return None
-        step = max(1, count // SPREAD_SAMPLE)
-        sample = np.asarray(self.vectors[::step], np.float32)
-        return sample.mean(axis=0), np.cov(sample, rowvar=False).astype(np.float32)
+        # Evenly spaced runs of rows, not a stride: a run reads a few pages of the memory-mapped
+        # vectors where a stride would page in most of the file.
+        runs, length = (1, count) if count <= SPREAD_SAMPLE else (SPREAD_RUNS, SPREAD_SAMPLE)
+        length = min(count, max(2, length // runs))
+        starts = np.linspace(0, count - length, runs).astype(int)
+        dimension = self.vectors.shape[1]
+        total = np.zeros(dimension)
+        products = np.zeros((dimension, dimension))
+        rows = 0
+        for start in dict.fromkeys(starts.tolist()):
+            block = np.asarray(self.vectors[start : start + length], np.float64)
+            total += block.sum(axis=0)
+            products += block.T @ block
+            rows += len(block)
+        mean = total / rows
+        covariance = (products - rows * np.outer(mean, mean)) / max(rows - 1, 1)
+        return mean.astype(np.float32), covariance.astype(np.float32)
 
     def take(self, rows: Sequence[int]) -> SentenceIndex:
         """The sentence vectors of some chunk rows, in that order."""
