@@ -98,6 +98,12 @@ def _is_paragraph(line: str) -> bool:
     return n_words >= MIN_SENTENCE_WORDS and bool(_SENTENCE_END.search(line))
 
 
+def is_heading(line: str) -> bool:
+    """A line too short to be prose and without a sentence end ("Sự tham gia của UNOSSC"):
+    a section title, which names a topic and states nothing."""
+    return len(line.split()) < MIN_SENTENCE_WORDS and not _SENTENCE_END.search(line)
+
+
 def _is_author(line: str) -> bool:
     # A by-line: one to four capitalised words, no digits or punctuation ("Hồng Vân").
     parts = line.split()

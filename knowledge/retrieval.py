@@ -273,14 +273,14 @@ def _evidence(
     query: str,
     language: str,
     passages: list[Passage],
-    best_of: dict[int, float],
     lexical_hits: list[tuple[int, float]],
     top_row: int,
     concepts: tuple[list[Concept], list[Concept]],
     sentence_scores: dict[int, np.ndarray],
     query_vector: np.ndarray,
 ) -> Evidence:
-    closest = sorted(best_of.values(), reverse=True)
+    # A candidate is as close as its best sentence; `every` counts each sentence of them all.
+    closest = sorted((float(s.max(initial=-1.0)) for s in sentence_scores.values()), reverse=True)
     every = np.concatenate(list(sentence_scores.values())) if sentence_scores else np.zeros(0)
     corpus_mean, corpus_spread = (
         generation.sentences.spread(query_vector) if generation.sentences is not None else (0, 0)
@@ -436,14 +436,12 @@ def search_with_evidence(
     ]
     if not passages:
         return SearchResult(query=query, passages=[], relevance=0.0, timings_ms=timings), None
-    best_of = {row: float(scores.max(initial=-1.0)) for row, scores in sentence_scores.items()}
     top_row = max(pool, key=lambda row: final[row])
     evidence = _evidence(
         generation,
         query,
         language,
         passages,
-        best_of,
         lexical_hits,
         top_row,
         concepts,

@@ -21,6 +21,7 @@ from bot.backends.base import AnswerBackend, TokenCallback
 from bot.guard import looks_like_injection
 from bot.language import Lang
 from bot.question_kinds import DATE, NUMBER, asked_kind, counted_noun, counts
+from knowledge.cleaning import is_heading
 from knowledge.glossary import english_concepts
 from knowledge.records import Passage
 from knowledge.retrieval import LEXICON_SHARE, lexicon_share
@@ -80,17 +81,6 @@ def _has_name(sentence: str) -> bool:
         if first[0].isupper() and second[0].isupper():
             return True
     return any(len(t) > 1 and t.isupper() and t.isalpha() for t in tokens)
-
-
-# A line this short with no sentence end is a heading ("Sự tham gia của UNOSSC"): it names a
-# topic and answers nothing, yet its few words match a question's names closely.
-HEADING_WORDS = 6
-_SENTENCE_END = re.compile(r"[.!?…:;\"”)\]]\s*$")
-
-
-def is_heading(sentence: str) -> bool:
-    """A short line without a sentence end: a section title, not a statement."""
-    return len(words(sentence)) <= HEADING_WORDS and not _SENTENCE_END.search(sentence)
 
 
 def _terms(text: str) -> set[str]:
@@ -199,7 +189,8 @@ class ExtractiveBackend(AnswerBackend):
                 text = piece.strip("|").strip()  # a table row's cell marks
                 key = " ".join(words(text))
                 # Overlapping chunks repeat sentences; quote each once, from its best passage.
-                # A source sentence that gives the bot orders is never quoted as an answer.
+                # A source sentence that gives the bot orders is never quoted as an answer, nor
+                # a heading, whose few words sit close to a question's names.
                 if (
                     len(text) >= 20
                     and key not in seen

@@ -92,7 +92,7 @@ def test_a_planted_instruction_is_never_quoted():
 
 
 def test_a_section_heading_is_never_quoted():
-    from bot.backends.extractive import is_heading
+    from knowledge.cleaning import is_heading
 
     article = make_passage(
         "Sự tham gia của UNOSSC\n"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
 from knowledge import KnowledgeBase
 from knowledge.language import is_english
+from knowledge.retrieval import search_with_evidence
 from tests.conftest import DEV_SET
 
 pytestmark = pytest.mark.integration
@@ -135,10 +137,6 @@ def test_english_fusion_follows_the_encoder_unless_the_lexicon_speaks():
 
 
 def test_english_questions_are_judged_by_how_far_the_answer_stands_out(seed_kb: KnowledgeBase):
-    import numpy as np
-
-    from knowledge.retrieval import search_with_evidence
-
     generation = seed_kb.generation
     threshold = seed_kb.settings.relevance_threshold
 
