@@ -112,6 +112,7 @@ class KnowledgeBase:
             k or self.settings.top_k,
             self.settings.retriever,
             self.settings.english_glossary,
+            self.settings.crosslingual_offset,
         )
 
     # --- changing the knowledge ---------------------------------------------------------------

@@ -54,6 +54,11 @@ class KnowledgeSettings(BaseSettings):
         description="Expand English questions that are mostly diplomacy terms with the "
         "English→Vietnamese lexicon for lexical search (README Quality).",
     )
+    crosslingual_offset: bool = Field(
+        True,
+        description="Rank passages for an English question with the encoder's mean English→"
+        "Vietnamese step taken back, where the model has a fitted offset (knowledge/offsets/).",
+    )
     top_k: int = Field(5, description="Passages retrieved per question.")
     relevance_threshold: float = Field(
         0.5,

@@ -1,4 +1,4 @@
-"""`diplobot ingest` and `diplobot search`: the knowledge base from the command line."""
+"""`diplobot ingest`, `search` and `offset`: the knowledge base from the command line."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
@@ -24,6 +25,14 @@ def register(subparsers: Any) -> None:
     search.add_argument("-k", type=int, default=None, help="passages to show (default: TOP_K)")
     search.add_argument("--json", action="store_true", help="print JSON")
     search.set_defaults(func=run_search)
+
+    offset = subparsers.add_parser(
+        "offset",
+        help="fit the encoder's English→Vietnamese offset from questions asked in both languages",
+    )
+    offset.add_argument("questions", type=Path, help="JSONL whose ids pair up as X:en / X:vi")
+    offset.add_argument("--out", type=Path, help="file to write (default: the model's own)")
+    offset.set_defaults(func=run_offset)
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -133,4 +142,27 @@ def run_search(args: argparse.Namespace) -> int:
         if source:
             print(f"    {source} · {meta.doc_id} #{p.chunk.position}")
         print("    " + p.text.replace("\n", "\n    "))
+    return 0
+
+
+def run_offset(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from knowledge.crosslingual import fit_offset, offset_path, question_pairs, write_offset
+    from knowledge.embeddings import build_embedder
+
+    settings = Settings()
+    try:
+        pairs = question_pairs(args.questions)
+        embedder = build_embedder(
+            settings.embedding_model, settings.embedding_backend, settings.embedding_batch_size
+        )
+        offset = fit_offset(embedder, pairs)
+    except (OSError, ValueError) as error:
+        print(f"cannot fit the offset: {error}", file=sys.stderr)
+        return 2
+    out = args.out or offset_path(embedder.name)
+    write_offset(out, embedder.name, offset, len(pairs), args.questions.name)
+    length = float(np.linalg.norm(offset))
+    print(f"{out}: {embedder.name}, {len(pairs)} question pairs, offset length {length:.4f}")
     return 0
