@@ -113,6 +113,7 @@ class KnowledgeBase:
             self.settings.retriever,
             self.settings.english_glossary,
             self.settings.crosslingual_offset,
+            self.settings.restore_marks,
         )
 
     # --- changing the knowledge ---------------------------------------------------------------

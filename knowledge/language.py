@@ -95,6 +95,12 @@ def question_language(text: str) -> QuestionLang:
     return "en" if foreign >= 0.3 else "vi"
 
 
+def lacks_marks(text: str) -> bool:
+    """Whether a Vietnamese question was typed with no tone or vowel mark at all."""
+    lowered = unicodedata.normalize("NFC", text).lower()
+    return question_language(text) == "vi" and _strip_marks(lowered) == lowered
+
+
 def is_english(text: str) -> bool:
     """Whether a question is written in English (Vietnamese without tone marks is not)."""
     return question_language(text) == "en"

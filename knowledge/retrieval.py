@@ -24,7 +24,7 @@ from knowledge.crosslingual import english_offset, towards_vietnamese
 from knowledge.embeddings import Embedder
 from knowledge.errors import KnowledgeError, StoreUnavailable
 from knowledge.glossary import english_concepts, expand_query
-from knowledge.language import is_english, question_language
+from knowledge.language import is_english, lacks_marks, question_language
 from knowledge.lexical import LexicalIndex
 from knowledge.records import Passage, SearchResult
 from knowledge.sentences import chunk_sentences
@@ -333,15 +333,18 @@ def hybrid_search(
     mode: str = "hybrid",
     glossary: bool = True,
     offset: bool = True,
+    marks: bool = True,
 ) -> SearchResult:
     """The `k` best passages for `query`, fused, with per-passage and overall relevance.
 
     `mode` "dense" or "lexical" ranks by that retriever alone (no fusion, no rerank), to
     measure each part; relevance is computed the same way in every mode. `glossary` expands
     English questions with the English→Vietnamese lexicon (`knowledge/glossary.py`); `offset`
-    ranks them with the encoder's language step taken back (`knowledge/crosslingual.py`).
+    ranks them with the encoder's language step taken back (`knowledge/crosslingual.py`);
+    `marks` embeds a Vietnamese question typed without marks with them restored
+    (`knowledge/diacritics.py`).
     """
-    return search_with_evidence(generation, embedder, query, k, mode, glossary, offset)[0]
+    return search_with_evidence(generation, embedder, query, k, mode, glossary, offset, marks)[0]
 
 
 def search_with_evidence(
@@ -352,6 +355,7 @@ def search_with_evidence(
     mode: str = "hybrid",
     glossary: bool = True,
     offset: bool = True,
+    marks: bool = True,
 ) -> tuple[SearchResult, Evidence | None]:
     """`hybrid_search`, with the evidence its relevance was computed from (None: no passage)."""
     timings: dict[str, float] = {}
@@ -371,7 +375,10 @@ def search_with_evidence(
     started = time.perf_counter()
     # Passages and sentences are ranked by the question as its Vietnamese translation would
     # stand; the decision to answer reads the raw vector, on which it was calibrated.
-    raw_vector = np.asarray(embedder.embed_query(query), dtype=np.float32)
+    # A Vietnamese question typed without marks is embedded as the corpus spells its words: the
+    # encoder reads unmarked Vietnamese poorly (`knowledge/diacritics.py`); BM25 folds anyway.
+    spelled = generation.marks().restore(query) if marks and lacks_marks(query) else query
+    raw_vector = np.asarray(embedder.embed_query(spelled), dtype=np.float32)
     step = english_offset(embedder.name) if offset and asked_in == "en" else None
     vector = towards_vietnamese(raw_vector, step)
     timings["embed"] = (time.perf_counter() - started) * 1000

@@ -59,6 +59,11 @@ class KnowledgeSettings(BaseSettings):
         description="Rank passages for an English question with the encoder's mean English→"
         "Vietnamese step taken back, where the model has a fitted offset (knowledge/offsets/).",
     )
+    restore_marks: bool = Field(
+        True,
+        description="Embed a Vietnamese question typed without tone marks with its marks put "
+        "back as the corpus spells its words (knowledge/diacritics.py).",
+    )
     top_k: int = Field(5, description="Passages retrieved per question.")
     relevance_threshold: float = Field(
         0.5,

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import shutil
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.diacritics import MarkRestorer
 from knowledge.errors import IngestBusy, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
 from knowledge.manifest import build_manifest
@@ -67,6 +69,8 @@ class Generation:
     # The corpus's Vietnamese terms, embedded (`knowledge.terms`); None where built before them.
     terms: TermIndex | None = None
     _lock_file: Any = None
+    _marks: MarkRestorer | None = None
+    _marks_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def embedding_model(self) -> str:
@@ -75,6 +79,13 @@ class Generation:
     @property
     def articles(self) -> dict[str, dict[str, Any]]:
         return dict(self.manifest.get("articles", {}))
+
+    def marks(self) -> MarkRestorer:
+        """The corpus's spellings, for questions typed without marks; counted on first use."""
+        with self._marks_lock:
+            if self._marks is None:
+                self._marks = MarkRestorer.of_chunks([chunk.text for chunk in self.chunks])
+            return self._marks
 
     def release(self) -> None:
         if self._lock_file is not None:
