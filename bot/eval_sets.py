@@ -1,4 +1,4 @@
-"""Build out-of-scope evaluation sets from a benchmark folder, reproducibly.
+"""Build evaluation sets from a benchmark folder, reproducibly.
 
 A benchmark folder (`../shared/eval/viquad`, `../shared/eval/xquad`) holds `knowledge/` (one
 article per file) and `questions.jsonl`. Two ways to make questions the knowledge does not answer:
@@ -9,12 +9,18 @@ article per file) and `questions.jsonl`. Two ways to make questions the knowledg
   articles; those questions become `out_of_scope` while their article stays: the corpus knows the
   entity but not the asked attribute ("Bộ trưởng Bùi Thanh Sơn sinh năm nào?").
 
+A third keeps the knowledge and changes how the questions are typed:
+
+- `strip-marks`: the Vietnamese questions with every tone and vowel mark stripped (đ → d), as
+  people type on phones and foreign keyboards (`lang` "vi-nodiacritics").
+
 Either way a question stays answerable only if its article is still there and holds an answer
 string, and becomes out of scope only if no answer string of it occurs anywhere in the
 knowledge that remains. Choices are drawn with a seed, so the same command builds the same set:
 
     python -m bot.eval_sets leave-out ../shared/eval/viquad data/viquad-oos --articles 4
     python -m bot.eval_sets remove-answers ../shared/eval/viquad data/viquad-na --questions 300
+    python -m bot.eval_sets strip-marks ../shared/eval/xquad data/xquad-nomarks
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from knowledge.chunking import split_sentences
+from knowledge.text import strip_marks
 
 Item = dict[str, Any]
 
@@ -106,6 +113,22 @@ def remove_answers(
     return changed, _relabel(items, changed, {i["id"] for i in chosen})
 
 
+def unmarked_questions(items: Sequence[Item]) -> list[Item]:
+    """The Vietnamese questions (every turn) typed without marks; other languages left out."""
+    stripped = []
+    for item in items:
+        if not str(item.get("lang", "vi")).startswith("vi"):
+            continue
+        changed = {**item, "id": f"{item['id']}:nomarks", "lang": "vi-nodiacritics"}
+        for key in ("question", "turns"):
+            if isinstance(item.get(key), str):
+                changed[key] = strip_marks(item[key])
+            elif isinstance(item.get(key), list):
+                changed[key] = [strip_marks(turn) for turn in item[key]]
+        stripped.append(changed)
+    return stripped
+
+
 def _without_sentences(text: str, alternatives: Sequence[str]) -> str:
     """The text without the sentences that contain any of the (lower-case) strings."""
     paragraphs = []
@@ -132,7 +155,7 @@ def write_benchmark(folder: Path, articles: dict[str, str], items: Sequence[Item
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: `leave-out` or `remove-answers` SOURCE OUT."""
     parser = argparse.ArgumentParser(prog="python -m bot.eval_sets", description=__doc__)
-    parser.add_argument("how", choices=("leave-out", "remove-answers"))
+    parser.add_argument("how", choices=("leave-out", "remove-answers", "strip-marks"))
     parser.add_argument("source", type=Path, help="benchmark folder (knowledge/, questions.jsonl)")
     parser.add_argument("out", type=Path, help="folder to write (replaced)")
     parser.add_argument("--articles", type=int, default=4, help="articles left out (leave-out)")
@@ -144,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     articles, items = read_benchmark(args.source)
     if args.how == "leave-out":
         articles, items = leave_out(articles, items, args.articles, args.seed)
+    elif args.how == "strip-marks":
+        items = unmarked_questions(items)
     else:
         articles, items = remove_answers(articles, items, args.questions, args.seed)
     write_benchmark(args.out, articles, items)

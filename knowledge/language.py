@@ -13,6 +13,8 @@ import re
 import unicodedata
 from typing import Literal
 
+from knowledge.text import strip_marks
+
 QuestionLang = Literal["vi", "en", "other"]
 
 ENGLISH_FUNCTION_WORDS = frozenset(
@@ -51,7 +53,7 @@ _LETTER_WORD = re.compile(r"[^\W\d_]+")
 
 def is_vietnamese_syllable(word: str) -> bool:
     """Whether a word spells one Vietnamese syllable ("Tóm", "nghiêng"; not "Newcastle")."""
-    return bool(_VIETNAMESE_SYLLABLE.match(_strip_marks(word.lower())))
+    return bool(_VIETNAMESE_SYLLABLE.match(strip_marks(word.lower())))
 
 
 def question_language(text: str) -> QuestionLang:
@@ -79,7 +81,7 @@ def question_language(text: str) -> QuestionLang:
         return "other"
     if marked & _ONLY_VIETNAMESE:
         return "vi"
-    folded = [_strip_marks(word) for word in words]
+    folded = [strip_marks(word) for word in words]
     foreign = sum(1 for w in folded if not is_vietnamese_syllable(w)) / len(folded)
     if marked:
         # Only marks both languages share ("é", "à"): Vietnamese if its words read as such.
@@ -98,7 +100,7 @@ def question_language(text: str) -> QuestionLang:
 def lacks_marks(text: str) -> bool:
     """Whether a Vietnamese question was typed with no tone or vowel mark at all."""
     lowered = unicodedata.normalize("NFC", text).lower()
-    return question_language(text) == "vi" and _strip_marks(lowered) == lowered
+    return question_language(text) == "vi" and strip_marks(lowered) == lowered
 
 
 def is_english(text: str) -> bool:
@@ -112,8 +114,3 @@ def _is_acronym(token: str) -> bool:
 
 def _is_latin(ch: str) -> bool:
     return unicodedata.name(ch, "").startswith("LATIN")
-
-
-def _strip_marks(text: str) -> str:
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").replace("đ", "d")

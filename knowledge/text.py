@@ -37,9 +37,14 @@ def normalize(text: str) -> str:
 
 def fold(text: str) -> str:
     """Lower-case, and strip Vietnamese tone and vowel marks (đ → d)."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
+    return strip_marks(text.lower())
+
+
+def strip_marks(text: str) -> str:
+    """Vietnamese tone and vowel marks stripped (đ → d), case kept: "Đội" → "Doi"."""
+    decomposed = unicodedata.normalize("NFD", text)
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return stripped.replace("đ", "d")
+    return stripped.replace("đ", "d").replace("Đ", "D")
 
 
 def words(text: str) -> list[str]:

@@ -1,11 +1,11 @@
-"""Out-of-scope sets built from a benchmark folder: reproducible, and honest about what is left."""
+"""Sets built from a benchmark folder: reproducible, and honest about what is left."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from bot.eval_sets import leave_out, main, read_benchmark, remove_answers
+from bot.eval_sets import leave_out, main, read_benchmark, remove_answers, unmarked_questions
 
 ARTICLES = {
     "a": "Sông A\n\nSông A dài 300 km. Sông A chảy qua tỉnh B.\n\nNăm 1990 cầu C được xây.",
@@ -62,3 +62,21 @@ def test_command_line_writes_a_benchmark_folder(tmp_path: Path):
     articles, items = read_benchmark(out)
     assert len(articles) == 2
     assert {i["kind"] for i in items} <= {"fact", "out_of_scope"} and len(items) <= len(ITEMS)
+
+
+def test_unmarked_questions_are_the_vietnamese_ones_typed_without_marks():
+    english = {"id": "5:en", "kind": "fact", "lang": "en", "question": "How long is river A?"}
+    followup = {"id": "6", "kind": "followup", "turns": ["Đồi D ở đâu?", "Cao bao nhiêu?"]}
+    items = unmarked_questions([*ITEMS, english, followup])
+    assert [i["id"] for i in items] == [
+        "1:nomarks",
+        "2:nomarks",
+        "3:nomarks",
+        "4:nomarks",
+        "6:nomarks",
+    ]
+    assert items[0]["question"] == "Song A dai bao nhieu?"
+    assert items[1]["question"] == "Cau C xay nam nao?"
+    assert items[4]["turns"] == ["Doi D o dau?", "Cao bao nhieu?"]
+    assert all(i["lang"] == "vi-nodiacritics" for i in items)
+    assert items[0]["facts"] == ITEMS[0]["facts"]  # the answers stay as the corpus spells them
