@@ -1,8 +1,12 @@
 """Hybrid retrieval: dense (Chroma) and lexical (BM25) rankings fused, plus a relevance signal.
 
 Fusion is reciprocal rank fusion (Cormack et al. 2009), which needs no score calibration
-between the two rankers, weighted per question language. Relevance is separate from rank: the
-estimated chance that the passages answer, from the evidence of both sides (`Evidence`): how
+between the two rankers, weighted per question language. The encoder meets an English question
+with its language step taken back (`knowledge/crosslingual.py`), and a Vietnamese one typed
+without marks with its marks restored (`knowledge/diacritics.py`).
+
+Relevance is separate from rank: the estimated chance that the passages answer, from the
+evidence of both sides (`Evidence`): how
 far the encoder's closest sentence stands out from the question's other candidates (meaning,
 cross-lingual by construction), how much of the question one sentence holds (names, numbers,
 rare words: IDF-weighted), names the corpus never mentions, and whether BM25 found the same
@@ -373,12 +377,12 @@ def search_with_evidence(
 
     asked_in = question_language(query)
     started = time.perf_counter()
-    # Passages and sentences are ranked by the question as its Vietnamese translation would
-    # stand; the decision to answer reads the raw vector, on which it was calibrated.
     # A Vietnamese question typed without marks is embedded as the corpus spells its words: the
     # encoder reads unmarked Vietnamese poorly (`knowledge/diacritics.py`); BM25 folds anyway.
     spelled = generation.marks().restore(query) if marks and lacks_marks(query) else query
     raw_vector = np.asarray(embedder.embed_query(spelled), dtype=np.float32)
+    # An English question ranks passages and sentences as its Vietnamese translation would;
+    # the decision to answer reads the raw vector, on which it was calibrated.
     step = english_offset(embedder.name) if offset and asked_in == "en" else None
     vector = towards_vietnamese(raw_vector, step)
     timings["embed"] = (time.perf_counter() - started) * 1000
