@@ -34,7 +34,7 @@ from bot.citations import cited_numbers, strip_citations
 from bot.language import Lang, text_language
 from bot.model_output import split_sentences
 from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english, is_vietnamese_syllable
-from knowledge.text import STOPWORDS, fold
+from knowledge.text import LETTERS, STOPWORDS, fold
 
 __all__ = [
     "Grounder",
@@ -48,7 +48,6 @@ __all__ = [
 CONTENT_SHARE = 0.5  # least share of a sentence's content words found in its cited passages
 _MAX_CONNECTIVE_WORDS = 8
 
-_LETTERS = re.compile(r"[^\W\d_]+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _MONTHS = {
     name: number
@@ -167,7 +166,7 @@ class _Evidence:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = _LETTERS.findall(fold(text))
+        self.words = LETTERS.findall(fold(text))
         self.vocabulary = frozenset(self.words)
         # Adjacent words run together, so that "Vietnam" meets "Viet Nam".
         self.joined = frozenset(
@@ -187,7 +186,7 @@ class _Evidence:
         # The parts of dates count as numbers too: "22/3/2023" holds 2023.
         numbers.update(str(int(n)) for n in re.findall(r"\d+", self.text))
         numbers.update(
-            str(_NUMBER_WORDS[w]) for w in _LETTERS.findall(self.text.lower()) if w in _NUMBER_WORDS
+            str(_NUMBER_WORDS[w]) for w in LETTERS.findall(self.text.lower()) if w in _NUMBER_WORDS
         )
         return _Facts(frozenset(numbers), frozenset(dates))
 
@@ -280,7 +279,7 @@ def _name_runs(body: str, lang: Lang | None = None) -> list[list[str]]:
     current: list[str] = []
     current_initial = False
     previous_end = 0
-    for match in _LETTERS.finditer(body):
+    for match in LETTERS.finditer(body):
         word, gap = match.group(), body[previous_end : match.start()]
         previous_end = match.end()
         initial = not body[: match.start()].strip(" -*•\t\n") or bool(_CLAUSE_START.search(gap))
@@ -318,7 +317,7 @@ def _foreign_opening(word: str, lang: Lang | None) -> bool:
 
 
 def _folded(words: Sequence[str]) -> list[str]:
-    return _LETTERS.findall(fold(" ".join(words)))
+    return LETTERS.findall(fold(" ".join(words)))
 
 
 def _name_found(name: list[str], evidence: _Evidence, lang: Lang, cross: bool) -> str:
@@ -355,13 +354,13 @@ def content_words(body: str) -> list[str]:
     for in the cited passages."""
     return [
         w
-        for w in dict.fromkeys(_LETTERS.findall(fold(body)))
+        for w in dict.fromkeys(LETTERS.findall(fold(body)))
         if len(w) > 1 and w not in STOPWORDS and w not in ENGLISH_FUNCTION_WORDS
     ]
 
 
 def _is_connective(body: str) -> bool:
-    words = _LETTERS.findall(fold(body))
+    words = LETTERS.findall(fold(body))
     if re.search(r"\d", body) or len(words) > _MAX_CONNECTIVE_WORDS:
         return False
     if body.rstrip().endswith(":"):  # it introduces what follows ("Theo Bộ Ngoại giao:")

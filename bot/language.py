@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import Literal
 
 from knowledge.language import is_english, question_language
+from knowledge.text import LETTERS
 
 Lang = Literal["vi", "en"]
-
-_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def detect_language(text: str) -> Lang:
@@ -47,7 +45,7 @@ def text_language(text: str) -> Lang | Literal["other"] | None:
         "vi", "en", "other" (mostly non-Latin letters, e.g. Chinese), or None when the text is
         too short or too mixed to tell.
     """
-    tokens = [t for t in _LETTERS.findall(text) if not (t.isupper() and len(t) > 1)]
+    tokens = [t for t in LETTERS.findall(text) if not (t.isupper() and len(t) > 1)]
     if len(tokens) < 3:
         return None
     non_latin = marked = 0

@@ -111,9 +111,9 @@ class KnowledgeBase:
             query,
             k or self.settings.top_k,
             self.settings.retriever,
-            self.settings.english_glossary,
-            self.settings.crosslingual_offset,
-            self.settings.restore_marks,
+            glossary=self.settings.english_glossary,
+            offset=self.settings.crosslingual_offset,
+            marks=self.settings.restore_marks,
         )
 
     # --- changing the knowledge ---------------------------------------------------------------

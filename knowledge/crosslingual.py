@@ -8,8 +8,8 @@ each language). Retrieval takes that step back from an English question's vector
 ranks passages and sentences: the question then meets the Vietnamese corpus as its translation
 would. Measured on XQuAD's half with the offset fitted on 10 articles' question pairs and
 scored on the other 10's (README "Quality"): the sentence that holds the answer ranks among the
-corpus's top 3 for 0.78 → 0.80 of English questions, and the extractive answer holds it for
-0.781 → 0.800 with every question answered.
+corpus's top 3 for 0.767 → 0.794 of English questions (five splits), and the extractive answer
+holds it for 0.781 → 0.800 with every question answered.
 
 The answer-or-decline decision keeps reading the raw vector: shifted, out-of-scope English
 questions come as close to the corpus as answerable ones (AUC 0.923 → 0.908); raw, it is

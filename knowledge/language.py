@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from knowledge.text import strip_marks
+from knowledge.text import LETTERS, strip_marks
 
 QuestionLang = Literal["vi", "en", "other"]
 
@@ -48,7 +48,6 @@ _VIETNAMESE_SYLLABLE = re.compile(
     r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnpqrstvx])?"
     r"(uye|uya|ieu|yeu|uoi|oai|oay|oeo|uay|uou|[aeiouy]{1,2})(ng|nh|ch|[cmnptiuoy])?$"
 )
-_LETTER_WORD = re.compile(r"[^\W\d_]+")
 
 
 def is_vietnamese_syllable(word: str) -> bool:
@@ -68,7 +67,7 @@ def question_language(text: str) -> QuestionLang:
         return "vi"
     if sum(1 for ch in letters if not _is_latin(ch)) / len(letters) >= 0.3:
         return "other"
-    tokens = _LETTER_WORD.findall(text)
+    tokens = LETTERS.findall(text)
     # A capitalised word after the first is a name or an acronym; the first opens the sentence.
     plain = [t for i, t in enumerate(tokens) if i == 0 or not t[0].isupper()]
     words = [t.lower() for t in plain if not _is_acronym(t)] or [
@@ -98,9 +97,9 @@ def question_language(text: str) -> QuestionLang:
 
 
 def lacks_marks(text: str) -> bool:
-    """Whether a Vietnamese question was typed with no tone or vowel mark at all."""
+    """Whether a text was typed with no tone or vowel mark at all (whatever its language)."""
     lowered = unicodedata.normalize("NFC", text).lower()
-    return question_language(text) == "vi" and strip_marks(lowered) == lowered
+    return strip_marks(lowered) == lowered
 
 
 def is_english(text: str) -> bool:

@@ -379,7 +379,8 @@ def search_with_evidence(
     started = time.perf_counter()
     # A Vietnamese question typed without marks is embedded as the corpus spells its words: the
     # encoder reads unmarked Vietnamese poorly (`knowledge/diacritics.py`); BM25 folds anyway.
-    spelled = generation.marks().restore(query) if marks and lacks_marks(query) else query
+    unmarked = marks and asked_in == "vi" and lacks_marks(query)
+    spelled = generation.marks().restore(query) if unmarked else query
     raw_vector = np.asarray(embedder.embed_query(spelled), dtype=np.float32)
     # An English question ranks passages and sentences as its Vietnamese translation would;
     # the decision to answer reads the raw vector, on which it was calibrated.

@@ -23,15 +23,13 @@ import numpy as np
 
 from knowledge.embeddings import Embedder
 from knowledge.language import is_vietnamese_syllable
-from knowledge.text import STOPWORDS, fold
+from knowledge.text import LETTERS, STOPWORDS, fold
 
 # A term seen fewer times is more often a name or a slip than a word a question would use
 # (XQuAD English, terms per English word, answer recall at the operating point: at least 2
 # times 0.668, 3: 0.676, 4: 0.677).
 MIN_COUNT = 3
 MAX_TERMS = 8000  # the most frequent ones (UIT-ViQuAD's 18 pages hold 3,840)
-
-_SYLLABLE = re.compile(r"[^\W\d_]+")
 
 
 def corpus_terms(texts: Iterable[str]) -> list[str]:
@@ -40,7 +38,7 @@ def corpus_terms(texts: Iterable[str]) -> list[str]:
     for text in texts:
         # Pairs do not straddle punctuation or digits: "năm 1945, Hà Nội" pairs only "hà nội".
         for run in re.split(r"[^\w\s]|\d", text.lower()):
-            syllables = _SYLLABLE.findall(run)
+            syllables = LETTERS.findall(run)
             counts.update(syllables)
             counts.update(f"{a} {b}" for a, b in itertools.pairwise(syllables))
     # Function words say nothing a question asks about, alone or as half of a pair ("trong

@@ -13,6 +13,8 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"[\w]+(?:[./-]\w+)*", re.UNICODE)
+# A run of letters: a Vietnamese syllable, an English word, a name; digits and "_" split it.
+LETTERS = re.compile(r"[^\W\d_]+")
 _PARTS = re.compile(r"[./-]")
 _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200b]+")
 

@@ -9,6 +9,7 @@ from knowledge.diacritics import MarkRestorer
 from knowledge.language import lacks_marks
 from knowledge.retrieval import search_with_evidence
 from tests.conftest import SEEDS
+from tests.knowledge.conftest import assert_switch_changes_nothing
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +64,8 @@ def test_a_large_corpus_is_counted_over_evenly_spaced_chunks():
         ("ESCAP duoc thanh lap nam nao?", True),
         ("Ai dẫn đầu đoàn Việt Nam?", False),
         ("Ai dan dau đoan Viet Nam?", False),  # one mark typed: left as typed
-        ("Who led the Vietnamese delegation?", False),
-        ("Quelle est la capitale du Vietnam?", False),
+        ("Ai dẫn đầu ĐOÀN?", False),
+        ("Quelle équipe?", False),
     ],
 )
 def test_which_questions_lack_marks(question: str, lacking: bool):
@@ -94,3 +95,10 @@ def test_an_unmarked_question_is_judged_as_the_marked_one(seed_kb: KnowledgeBase
     threshold = seed_kb.settings.relevance_threshold
     assert plain.relevance < threshold <= restored.relevance
     assert restored.query == typed  # the answer is about what was asked, as asked
+
+
+@pytest.mark.integration
+def test_only_vietnamese_is_restored(seed_kb: KnowledgeBase):
+    """An English question has no marks either; its words must not be read as Vietnamese."""
+    question = "Who led the Vietnamese delegation to the South-South conference?"
+    assert_switch_changes_nothing(seed_kb, question, marks=False)
