@@ -27,7 +27,10 @@ _PATTERNS = (
     r"\b(loi nhac|prompt|chi dan|huong dan|cau lenh|thong diep) (he thong|goc|an|bi mat)\b",
     r"\b(tiet lo|in ra|hien thi|cho (toi )?xem|lap lai)\b.{0,40}\b(prompt|huong dan|chi dan|"
     r"cau hinh|quy tac|loi nhac)\b",
-    r"\b(tu )?(bay gio|gio) ban (la|se la|hay dong)\b|\bdong vai\b(?! tro)|\bgia vo (la|lam)\b",
+    r"\b(tu )?(bay gio|gio) ban (la|se la|hay dong)\b|\bgia vo (la|lam)\b",
+    # "Đóng vai" said to the bot ("hãy đóng vai…", a question that opens with it), not an actor
+    # who plays one ("Pearl Mackie đóng vai Bill"): source sentences are read with this guard too.
+    r"(^|\b(hay|ban|em|may)\s+)(hay\s+)?dong vai\b(?! tro)",
 )
 _INJECTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS))
 

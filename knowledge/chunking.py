@@ -16,12 +16,15 @@ from knowledge.records import Article, Chunk
 # A sentence ends at . ! ? … followed by a space and an upper-case letter, a digit, a quote or
 # an opening bracket. Abbreviations that end in a dot before a name are guarded.
 # A closing quote or bracket after the mark stays with its sentence.
-_SENTENCE_BREAK = re.compile(
-    r"(?:(?<=[.!?…])|(?<=[.!?…][\"”»')]))\s+(?=[\"“«'(\[]?[A-ZÀ-Ỹ0-9Đ])"
-)
+_SENTENCE_BREAK = re.compile(r"(?:(?<=[.!?…])|(?<=[.!?…][\"”»')]))\s+(?=[\"“«'(\[]?[A-ZÀ-Ỹ0-9Đ])")
+# A lone capital is a name's initial ("Frederick W. Mote", "Rajendra K. Pachauri"), not the end
+# of a sentence.
 _ABBREVIATIONS = re.compile(
-    r"(?:\b(?:TP|Tp|TS|ThS|PGS|GS|BS|Q|P|St|Mr|Mrs|Ms|Dr|Prof|No|Vol|tr|v\.v|U\.S|e\.g|i\.e))\.$"
+    r"(?:\b(?:TP|Tp|TS|ThS|PGS|GS|BS|St|Mr|Mrs|Ms|Dr|Prof|No|Vol|tr|v\.v|U\.S|e\.g|i\.e|[A-ZĐ]))\.$"
 )
+# The version of these rules. Sentence vectors are stored one per sentence as the rules cut
+# them, so an index built under other rules is rebuilt whole (`knowledge.ingest.plan_sync`).
+SPLITTING = 2
 
 
 def split_sentences(paragraph: str) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.articles import article_files, content_hash, load_article
-from knowledge.chunking import chunk_article
+from knowledge.chunking import SPLITTING, chunk_article
 from knowledge.embeddings import Embedder
 from knowledge.errors import ArticleRejected, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
@@ -69,7 +69,9 @@ def plan_sync(knowledge_dir: Path, manifest: dict[str, Any] | None, model: str) 
         ) from error
     indexed: dict[str, Any] = dict((manifest or {}).get("articles", {}))
     built_with = str((manifest or {}).get("embedding_model", ""))
-    known = indexed if built_with == model else {}
+    # Chunks cut by older sentence rules do not match their stored sentence vectors.
+    same_rules = (manifest or {}).get("splitting", 1) == SPLITTING
+    known = indexed if built_with == model and same_rules else {}
     return Plan(
         files=files,
         hashes=hashes,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from knowledge.chunking import SPLITTING
 from knowledge.records import Chunk
 
 
@@ -21,6 +22,7 @@ def build_manifest(name: str, model: str, dimension: int, chunks: list[Chunk]) -
         "generation": name,
         "embedding_model": model,
         "dimension": dimension,
+        "splitting": SPLITTING,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "chunks": len(chunks),
         "articles": articles,

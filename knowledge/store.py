@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from knowledge.chunking import SPLITTING
 from knowledge.diacritics import MarkRestorer
 from knowledge.errors import IngestBusy, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
@@ -363,6 +364,12 @@ class GenerationStore:
         fcntl.flock(lock_file, fcntl.LOCK_SH)
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+            if manifest.get("splitting", 1) != SPLITTING:
+                log.warning(
+                    "index generation %s was cut into sentences by older rules: answers may quote"
+                    " the wrong sentence until `diplobot ingest` rebuilds it",
+                    name,
+                )
             metas = {
                 doc_id: ArticleMeta(**entry["meta"])
                 for doc_id, entry in manifest.get("articles", {}).items()

@@ -23,6 +23,14 @@ def test_sentences_split_after_marks_but_not_after_abbreviations():
     ]
 
 
+def test_a_names_initial_does_not_end_a_sentence():
+    text = "Mote là Frederick W. Mote. Ông Rajendra K. Pachauri được bầu năm 2002."
+    assert split_sentences(text) == [
+        "Mote là Frederick W. Mote.",
+        "Ông Rajendra K. Pachauri được bầu năm 2002.",
+    ]
+
+
 def test_short_paragraphs_stay_whole_and_keep_position_and_metadata():
     chunks = chunk_article(article("Câu một đây.\n\nCâu hai đây."), size=700)
     assert [c.text for c in chunks] == ["Câu một đây.\n\nCâu hai đây."]

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from knowledge import ArticleRejected, IngestBusy, KnowledgeBase
+from knowledge.chunking import SPLITTING
 from knowledge.embeddings import Embedder, HashingEmbedder
 from knowledge.sentences import chunk_sentences
 from tests.conftest import make_settings
@@ -175,6 +176,26 @@ def test_changing_the_embedding_model_rebuilds_everything(tmp_path: Path):
     assert kb.generation.manifest["embedding_model"] == "hashing-32"
     vectors = kb.store.vectors(kb.generation.name)
     assert vectors.shape == (report.chunks, 32) and np.isfinite(vectors).all()
+
+
+def test_an_index_cut_by_older_sentence_rules_is_rebuilt_whole(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    import json
+
+    settings = make_settings(tmp_path)
+    first = KnowledgeBase.open(settings, embedder=HashingEmbedder(64))
+    path = first.store.folder(first.generation.name) / "manifest.json"
+    first.close()
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    del manifest["splitting"]  # as built before the rules had a version
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    kb = KnowledgeBase.open(settings, embedder=HashingEmbedder(64), auto_ingest=False)
+    assert "older rules" in caplog.text
+    report = kb.sync()
+    assert len(report.added) == 5 and report.embedded == report.chunks
+    assert kb.generation.manifest["splitting"] == SPLITTING
+    assert not kb.sync().changed
 
 
 def test_an_unchanged_ingest_opens_neither_chroma_nor_the_encoder(kb: KnowledgeBase):
