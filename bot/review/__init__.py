@@ -24,6 +24,7 @@ from bot.review.draft import Check, Draft, Fallback, ReviewContext, Sentence
 from bot.review.exact import ExactCheck
 from bot.review.injection import InjectionCheck
 from bot.review.meaning import MeaningCheck, MeaningScorer
+from bot.review.quoting import QuoteCheck
 from bot.review.restating import RestatementCheck
 from bot.review.splitting import SplitSentences
 from bot.review.verdict import CitedCheck, SupportedCheck
@@ -52,6 +53,7 @@ CHECKS: tuple[Check, ...] = (
     CitedCheck(),
     ExactCheck(),
     ReattributionCheck(),
+    QuoteCheck(),
     MeaningCheck(),
     CopyCheck(),
     SupportedCheck(),

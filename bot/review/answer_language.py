@@ -1,11 +1,28 @@
 """The answer is in the asker's language: a reply in the other one falls back, and a sentence
-that switches language inside an answer is removed."""
+that switches language inside an answer is removed.
+
+Words in quotation marks are the sources' own ("the digital economy ("kinh tế số")"), which an
+English answer to Vietnamese sources is asked to give (bot/prompts.py): they do not count.
+"""
 
 from __future__ import annotations
+
+import re
 
 from bot.citations import strip_citations
 from bot.language import text_language
 from bot.review.draft import Draft, Fallback, ReviewContext
+from knowledge.text import LETTERS
+
+QUOTED = re.compile(r'"[^"]*"|“[^”]*”|«[^»]*»')
+
+
+def language_of(text: str) -> str | None:
+    """The language of a model's text, its citations and quoted words left out (unless the
+    quotes are nearly all of it: a bare Vietnamese quote does not answer in English)."""
+    text = strip_citations(text)
+    unquoted = QUOTED.sub(" ", text)
+    return text_language(unquoted if len(LETTERS.findall(unquoted)) >= 3 else text)
 
 
 class LanguageCheck:
@@ -15,12 +32,12 @@ class LanguageCheck:
     def __call__(self, draft: Draft, context: ReviewContext) -> Draft:
         lang = context.lang
         if draft.sentences is None:
-            language = text_language(strip_citations(draft.text))
+            language = language_of(draft.text)
             if language not in (None, lang):
                 raise Fallback("language", f"written in {language}, asked in {lang}")
             return draft
         for sentence in draft.kept:
-            language = text_language(strip_citations(sentence.text))
+            language = language_of(sentence.text)
             if language not in (None, lang):
                 sentence.removed = f"written in {language}"
         return draft

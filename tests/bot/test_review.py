@@ -124,6 +124,30 @@ def test_a_sentence_that_switches_language_is_removed(passages, embedder):
     assert outcome.text == english and outcome.sentences_removed == 1
 
 
+def test_an_english_sentence_may_quote_its_sources_words(passages, embedder):
+    # What the prompt asks for: the translation, then the Vietnamese words it renders.
+    sentence = (
+        "The Vietnamese delegation was led by Permanent Deputy Foreign Minister Bui Thanh Son "
+        '("Thứ trưởng thường trực Bộ Ngoại giao Bùi Thanh Sơn") [1].'
+    )
+    outcome = review(sentence, context(passages, embedder, "en"))
+    assert outcome.text == sentence and not outcome.fallback, outcome
+
+
+def test_a_quote_its_sources_do_not_hold_is_removed(passages, embedder):
+    ctx = context(passages, embedder, "en")
+    right = KEPT["en"][0]
+    invented = 'Vietnam proposed a climate fund ("quỹ khí hậu khu vực") [1].'
+    outcome = review(f"{right} {invented}", ctx)
+    assert outcome.text == right and outcome.sentences_removed == 1, outcome
+
+
+def test_a_bare_vietnamese_quote_is_no_english_answer(passages, embedder):
+    quote = KEPT["vi"][0].replace(" [1].", "")
+    outcome = review(f"“{quote}” [1].", context(passages, embedder, "en"))
+    assert outcome.fallback == "language", outcome
+
+
 def test_a_pasted_passage_gives_way_to_the_extractive_answer(embedder):
     text = " ".join(f"Câu số {n} của bài viết nói về ESCAP và hợp tác khu vực." for n in range(6))
     passages = [make_passage(text, "002_escap", "ESCAP")]
