@@ -1,8 +1,9 @@
 """The answer is in the asker's language: a reply in the other one falls back, and a sentence
 that switches language inside an answer is removed.
 
-Words in quotation marks are the sources' own ("the digital economy ("kinh tế số")"), which an
-English answer to Vietnamese sources is asked to give (bot/prompts.py): they do not count.
+Words in quotation marks are the sources' own, which an English answer to Vietnamese sources
+may give ('also known as "biểu đồ gậy khúc côn cầu"'): they do not count, and
+bot/review/quoting.py holds them to the sources.
 """
 
 from __future__ import annotations

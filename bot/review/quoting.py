@@ -1,7 +1,7 @@
 """Words a sentence puts in quotation marks as the sources' own must be theirs.
 
-An English answer to Vietnamese sources gives the sources' words for what answers, in quotes
-(bot/prompts.py): "the digital economy ("kinh tế số") [1]". A quote with Vietnamese letters
+An English answer to Vietnamese sources may give the sources' words in quotes ('also known as
+"biểu đồ gậy khúc côn cầu" [1]'), and the language check lets it. A quote with Vietnamese letters
 that its cited passages do not hold is an invented quotation, and the sentence is removed. A
 quote in plain ASCII may be the model's own rendering ("the "hockey stick" graph") and is left
 to the other checks.
