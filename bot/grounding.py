@@ -395,6 +395,12 @@ class Grounder:
             )
         return self._cited[sources]
 
+    def holds(self, sources: Sequence[int], phrase: str) -> bool:
+        """Whether what the citations `sources` stand for holds `phrase`'s words in a row
+        (folded); False when none of them is a known source."""
+        valid = tuple(n for n in dict.fromkeys(sources) if 1 <= n <= len(self._evidence))
+        return bool(valid) and self._cited_evidence(valid).has(_folded([phrase]))
+
     def ground(self, text: str) -> Grounding:
         """Check each sentence of an answer (citations of unknown sources are ignored)."""
         return Grounding(tuple(self.check(sentence) for sentence in split_sentences(text)))

@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 
 from knowledge.articles import article_files, content_hash, load_article
-from knowledge.chunking import SPLITTING, chunk_article
+from knowledge.chunking import chunk_article
 from knowledge.embeddings import Embedder
 from knowledge.errors import ArticleRejected, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
-from knowledge.manifest import build_manifest
+from knowledge.manifest import build_manifest, cut_by_current_rules
 from knowledge.records import Chunk, IngestReport
 from knowledge.sentences import SentenceIndex, chunk_sentences, concat, embed_chunks
 from knowledge.settings import KnowledgeSettings
@@ -70,8 +70,7 @@ def plan_sync(knowledge_dir: Path, manifest: dict[str, Any] | None, model: str) 
     indexed: dict[str, Any] = dict((manifest or {}).get("articles", {}))
     built_with = str((manifest or {}).get("embedding_model", ""))
     # Chunks cut by older sentence rules do not match their stored sentence vectors.
-    same_rules = (manifest or {}).get("splitting", 1) == SPLITTING
-    known = indexed if built_with == model and same_rules else {}
+    known = indexed if built_with == model and cut_by_current_rules(manifest) else {}
     return Plan(
         files=files,
         hashes=hashes,

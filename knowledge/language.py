@@ -13,7 +13,7 @@ import re
 import unicodedata
 from typing import Literal
 
-from knowledge.text import LETTERS, strip_marks
+from knowledge.text import LETTERS, fold, strip_marks
 
 QuestionLang = Literal["vi", "en", "other"]
 
@@ -52,7 +52,7 @@ _VIETNAMESE_SYLLABLE = re.compile(
 
 def is_vietnamese_syllable(word: str) -> bool:
     """Whether a word spells one Vietnamese syllable ("Tóm", "nghiêng"; not "Newcastle")."""
-    return bool(_VIETNAMESE_SYLLABLE.match(strip_marks(word.lower())))
+    return bool(_VIETNAMESE_SYLLABLE.match(fold(word)))
 
 
 def question_language(text: str) -> QuestionLang:
@@ -80,7 +80,7 @@ def question_language(text: str) -> QuestionLang:
         return "other"
     if marked & _ONLY_VIETNAMESE:
         return "vi"
-    folded = [strip_marks(word) for word in words]
+    folded = [fold(word) for word in words]
     foreign = sum(1 for w in folded if not is_vietnamese_syllable(w)) / len(folded)
     if marked:
         # Only marks both languages share ("é", "à"): Vietnamese if its words read as such.

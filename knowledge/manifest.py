@@ -9,6 +9,12 @@ from knowledge.chunking import SPLITTING
 from knowledge.records import Chunk
 
 
+def cut_by_current_rules(manifest: dict[str, Any] | None) -> bool:
+    """Whether a generation's chunks were cut into sentences by the rules in use (`SPLITTING`;
+    a manifest from before the rules had a version is version 1)."""
+    return (manifest or {}).get("splitting", 1) == SPLITTING
+
+
 def build_manifest(name: str, model: str, dimension: int, chunks: list[Chunk]) -> dict[str, Any]:
     """Manifest of a generation whose chunks are given in row order."""
     articles: dict[str, dict[str, Any]] = {}

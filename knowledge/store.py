@@ -33,11 +33,10 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.chunking import SPLITTING
 from knowledge.diacritics import MarkRestorer
 from knowledge.errors import IngestBusy, KnowledgeError, StoreUnavailable
 from knowledge.lexical import LexicalIndex
-from knowledge.manifest import build_manifest
+from knowledge.manifest import build_manifest, cut_by_current_rules
 from knowledge.records import ArticleMeta, Chunk
 from knowledge.sentences import SentenceIndex
 from knowledge.settings import KnowledgeSettings
@@ -364,7 +363,7 @@ class GenerationStore:
         fcntl.flock(lock_file, fcntl.LOCK_SH)
         try:
             manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-            if manifest.get("splitting", 1) != SPLITTING:
+            if not cut_by_current_rules(manifest):
                 log.warning(
                     "index generation %s was cut into sentences by older rules: answers may quote"
                     " the wrong sentence until `diplobot ingest` rebuilds it",

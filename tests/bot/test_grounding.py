@@ -193,3 +193,12 @@ def test_extractive_answers_read_as_a_models_lose_no_sentence(seed_kb):
             assert not grounding.removed, (grounding.removed[0].reason, answer.text)
             checked += len(grounding.sentences)
     assert checked > 60
+
+
+def test_holds_reads_what_the_citations_stand_for():
+    grounder = Grounder(["Hội nghị họp tại Buenos Aires.", "ESCAP có 53 thành viên."], "en")
+    assert grounder.holds([1], "hội nghị họp")
+    assert grounder.holds([1], "Hoi nghi")  # folded, as the exact checks read
+    assert not grounder.holds([1], "53 thành viên")
+    assert grounder.holds([1, 2], "có 53 thành viên")
+    assert not grounder.holds([9], "hội nghị")  # no such source
