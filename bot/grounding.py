@@ -34,6 +34,7 @@ from bot.citations import cited_numbers, strip_citations
 from bot.language import Lang, text_language
 from bot.model_output import split_sentences
 from knowledge.language import ENGLISH_FUNCTION_WORDS, is_english, is_vietnamese_syllable
+from knowledge.sentences import chunk_sentences
 from knowledge.text import LETTERS, STOPWORDS, fold
 
 __all__ = [
@@ -166,17 +167,23 @@ class _Evidence:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = LETTERS.findall(fold(text))
-        self.vocabulary = frozenset(self.words)
+        # Words in a row are read within one sentence: joined across a sentence's end, "… của
+        # Denver." and the next passage's "Broncos đã…" made a "Denver Broncos" no source says.
+        self.runs = [LETTERS.findall(fold(sentence)) for sentence in chunk_sentences(text)]
+        self.vocabulary = frozenset(word for run in self.runs for word in run)
         # Adjacent words run together, so that "Vietnam" meets "Viet Nam".
         self.joined = frozenset(
-            "".join(self.words[i : i + size]) for size in (1, 2, 3) for i in range(len(self.words))
+            "".join(run[i : i + size])
+            for run in self.runs
+            for size in (1, 2, 3)
+            for i in range(len(run))
         )
         # Initials of adjacent words, so that "LHQ" meets "Liên hợp quốc".
         self.initials = frozenset(
-            "".join(w[0] for w in self.words[i : i + size])
+            "".join(w[0] for w in run[i : i + size])
+            for run in self.runs
             for size in range(2, 7)
-            for i in range(len(self.words) - size + 1)
+            for i in range(len(run) - size + 1)
         )
 
     @cached_property
@@ -202,8 +209,9 @@ class _Evidence:
             return True
         size = len(words)
         return any(
-            all(_same(self.words[i + j], words[j], loose) for j in range(size))
-            for i in range(len(self.words) - size + 1)
+            all(_same(run[i + j], words[j], loose) for j in range(size))
+            for run in self.runs
+            for i in range(len(run) - size + 1)
         )
 
 

@@ -50,6 +50,11 @@ def answerable_in_its_words(question: str) -> bool:
     return bool(_YES_NO.search(" ".join(words(question))) or _EITHER_OR.search(question.lower()))
 
 
+def offers_a_choice(question: str) -> bool:
+    """An either/or question ("… phục hồi hay bị mất?", "Geneva or Vienna?")."""
+    return bool(_EITHER_OR.search(question.lower()))
+
+
 def counted_noun(question: str) -> str | None:
     """What a how-many question counts ("bao nhiêu đoàn đại biểu" → "doan"), folded."""
     folded = " ".join(words(question))

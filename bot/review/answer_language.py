@@ -1,7 +1,9 @@
 """The answer is in the asker's language: a reply in the other one falls back, and a sentence
 that switches language inside an answer is removed.
 
-Words in quotation marks are the sources' own, which an English answer to Vietnamese sources
+An English sentence with lower-case Vietnamese words in it ("the work of dược professionals")
+is removed too: half-translated, it reads as neither language. Words in quotation marks are
+the sources' own, which an English answer to Vietnamese sources
 may give ('also known as "biểu đồ gậy khúc côn cầu"'): they do not count, and
 bot/review/quoting.py holds them to the sources.
 """
@@ -16,6 +18,9 @@ from bot.review.draft import Draft, Fallback, ReviewContext
 from knowledge.text import LETTERS
 
 QUOTED = re.compile(r'"[^"]*"|“[^”]*”|«[^»]*»')
+# A lower-case word spelt with a letter or tone mark only Vietnamese uses (đ, ơ, ư, ă, ạ, ễ…):
+# no English word and, lower-case, no name.
+_VIETNAMESE_WORD = re.compile(r"\b\w*[đơưăĐƠƯĂ\u1ea0-\u1ef9]\w*\b")
 
 
 def language_of(text: str) -> str | None:
@@ -41,4 +46,13 @@ class LanguageCheck:
             language = language_of(sentence.text)
             if language not in (None, lang):
                 sentence.removed = f"written in {language}"
+            elif lang == "en" and _mixes_vietnamese(sentence.text):
+                sentence.removed = "mixes Vietnamese words into English"
         return draft
+
+
+def _mixes_vietnamese(sentence: str) -> bool:
+    """Whether an English sentence holds Vietnamese words outside quotes and names (Qwen on
+    XQuAD: "overseeing the work of dược professionals", "the activities of dượcists")."""
+    unquoted = QUOTED.sub(" ", strip_citations(sentence))
+    return any(word[0].islower() for word in _VIETNAMESE_WORD.findall(unquoted))

@@ -5,13 +5,15 @@ left out. Such a sentence is removed; a draft left with nothing else gives way t
 extractive answer, which quotes the sentence holding the question's words and the answer.
 
 A yes/no or either/or question may be answered in its own words ("Việt Nam có tham dự không?"
-→ "Việt Nam đã tham dự [1]"), so it is left alone."""
+→ "Việt Nam đã tham dự [1]"), so it is left alone, unless an either/or question comes back
+whole: every word of both alternatives and nothing else picks neither (Qwen on XQuAD: "Các băng
+hình có thể được phục hồi … hay một số yếu tố … bị mất đi tính chính thống. [1]")."""
 
 from __future__ import annotations
 
 from bot.citations import strip_citations
 from bot.grounding import content_words, stated_facts
-from bot.question_kinds import answerable_in_its_words
+from bot.question_kinds import answerable_in_its_words, offers_a_choice
 from bot.review.draft import Draft, Fallback, ReviewContext
 
 
@@ -20,12 +22,15 @@ class RestatementCheck:
     sentence_level = True
 
     def __call__(self, draft: Draft, context: ReviewContext) -> Draft:
-        if answerable_in_its_words(context.question):
-            return draft
         asked = _said(context.question)
+        own_words = answerable_in_its_words(context.question)
+        if own_words and not offers_a_choice(context.question):
+            return draft
         restated = False
         for sentence in draft.kept:
-            if not _said(strip_citations(sentence.text)) - asked:
+            said = _said(strip_citations(sentence.text))
+            # An either/or question answered in its own words drops the other alternative.
+            if not said - asked and (not own_words or asked <= said):
                 sentence.removed = "restates the question"
                 restated = True
         if restated and not draft.kept:

@@ -202,3 +202,19 @@ def test_holds_reads_what_the_citations_stand_for():
     assert not grounder.holds([1], "53 thành viên")
     assert grounder.holds([1, 2], "có 53 thành viên")
     assert not grounder.holds([9], "hội nghị")  # no such source
+
+
+def test_a_name_is_read_within_one_sentence_of_its_source():
+    # Qwen on XQuAD: "Denver Broncos" was found in "… Tổng Giám đốc của Denver." followed by the
+    # next passage's "Broncos đã đánh bại…", a name no sentence of the source holds.
+    source = (
+        "XQuAD 01\nJohn Elway dẫn dắt Broncos giành chiến thắng và hiện là Tổng Giám đốc của "
+        "Denver.\nBroncos đã đánh bại Pittsburgh Steelers. Steelers thua. Denver Broncos thắng."
+    )
+    split = source.replace(" Denver Broncos thắng.", "")
+    claim = "John Elway đã chơi cho Denver Broncos [1]."
+    assert [s.supported for s in ground_answer(claim, [split], "vi").sentences] == [False]
+    assert [s.supported for s in ground_answer(claim, [source], "vi").sentences] == [True]
+    # Within a sentence, words run together and initials still meet their words.
+    assert Grounder([split], "vi").holds([1], "Pittsburgh Steelers")
+    assert not Grounder([split], "vi").holds([1], "Steelers Steelers")

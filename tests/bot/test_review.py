@@ -124,6 +124,18 @@ def test_a_sentence_that_switches_language_is_removed(passages, embedder):
     assert outcome.text == english and outcome.sentences_removed == 1
 
 
+def test_an_english_sentence_half_in_vietnamese_is_removed(passages, embedder):
+    # Qwen on XQuAD: "The GPhC is responsible for … the work of dược professionals [1]."
+    ctx = context(passages, embedder, "en")
+    right = KEPT["en"][0]
+    mixed = "The Vietnamese delegation was led by the thứ trưởng Bui Thanh Son [1]."
+    outcome = review(f"{right} {mixed}", ctx)
+    assert outcome.text == right and outcome.removed == [
+        (mixed, "mixes Vietnamese words into English")
+    ], outcome
+    assert review_sentence(mixed, ctx) is None  # never streamed either
+
+
 def test_an_english_sentence_may_quote_its_sources_words(passages, embedder):
     # What the prompt asks for: the translation, then the Vietnamese words it renders.
     sentence = (
@@ -269,6 +281,13 @@ def test_an_answer_gives_the_date_or_number_asked(lang, question, reply, shown, 
             "Did the Vietnamese delegation attend the conference in Buenos Aires or in Geneva?",
             "The Vietnamese delegation attended the conference in Buenos Aires [1].",
             "The Vietnamese delegation attended the conference in Buenos Aires [1].",
+        ),
+        # ... but one that comes back whole, both alternatives, picks neither.
+        (
+            "vi",
+            "Đoàn Việt Nam tham dự Hội nghị tại Buenos Aires hay tại Geneva?",
+            "Đoàn Việt Nam tham dự Hội nghị tại Buenos Aires hay tại Geneva [1].",
+            "",
         ),
     ],
 )
