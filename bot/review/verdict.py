@@ -13,6 +13,9 @@ class CitedCheck:
     sentence_level = False
 
     def __call__(self, draft: Draft, context: ReviewContext) -> Draft:
+        if not draft.kept and draft.removed:
+            # Nothing left to cite: the user is told the sentences were unsupported, not uncited.
+            raise Fallback("unsupported", f"every sentence removed ({draft.removed[0].removed})")
         if not any(s.sources for s in draft.kept):
             raise Fallback("uncited", "no valid citation, none attributable")
         return draft

@@ -134,6 +134,8 @@ def test_an_english_sentence_half_in_vietnamese_is_removed(passages, embedder):
         (mixed, "mixes Vietnamese words into English")
     ], outcome
     assert review_sentence(mixed, ctx) is None  # never streamed either
+    # Left with nothing, the user is told the answer was unsupported (it was cited).
+    assert review(mixed, ctx).fallback == "unsupported"
 
 
 def test_an_english_sentence_may_quote_its_sources_words(passages, embedder):
