@@ -271,6 +271,15 @@ def test_an_answer_gives_the_date_or_number_asked(lang, question, reply, shown, 
             "Thanh Sơn dẫn đầu [1].",
             "Đoàn Việt Nam do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1].",
         ),
+        # A Vietnamese sentence that still asks with the question's words echoes it, whatever
+        # it appends (Qwen: "Bệnh dịch đã kéo dài bao lâu … từ năm 1701 đến 1800 [1]").
+        (
+            "vi",
+            "Có bao nhiêu đoàn đại biểu tham dự Hội nghị?",
+            "Có bao nhiêu đoàn đại biểu tham dự Hội nghị, trong đó 5 Nguyên thủ quốc gia [1]. "
+            "Tham dự Hội nghị có khoảng hơn 100 đoàn đại biểu [1].",
+            "Tham dự Hội nghị có khoảng hơn 100 đoàn đại biểu [1].",
+        ),
         # A yes/no or either/or question may be answered in its own words.
         (
             "vi",
