@@ -23,6 +23,12 @@ _YES_NO = re.compile(
     r"can|could|has|have|had|will|would|should)\b"
 )
 _EITHER_OR = re.compile(r"\b(?:hay|hoặc|or)\b")
+# How a Vietnamese question asks (folded): a model's sentence still holding its question's phrase
+# echoes the question (bot/review/restating.py).
+_ASKING = re.compile(
+    r"\b(?:bao lau|bao nhieu|bao gio|khi nao|luc nao|(?:ngay|thang|nam) nao|la gi|nhu the nao"
+    r"|o dau|tai sao|vi sao)\b"
+)
 _WHO = re.compile(r"\b(ai|who|whom|nguoi nao|which organi[sz]ation|to chuc nao)\b")
 
 # On text as written: what the extractive ranking counts as a date or a number in a sentence.
@@ -47,12 +53,17 @@ def asked_kind(question: str) -> str | None:
 
 def answerable_in_its_words(question: str) -> bool:
     """A yes/no or either/or question ("… có tham dự không?", "Geneva or Vienna?")."""
-    return bool(_YES_NO.search(" ".join(words(question))) or _EITHER_OR.search(question.lower()))
+    return bool(_YES_NO.search(" ".join(words(question)))) or offers_a_choice(question)
 
 
 def offers_a_choice(question: str) -> bool:
     """An either/or question ("… phục hồi hay bị mất?", "Geneva or Vienna?")."""
     return bool(_EITHER_OR.search(question.lower()))
+
+
+def asking_phrases(text: str) -> set[str]:
+    """The Vietnamese phrases a text asks with ("bao lâu", "là gì"), folded."""
+    return set(_ASKING.findall(" ".join(words(text))))
 
 
 def counted_noun(question: str) -> str | None:

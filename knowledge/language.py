@@ -55,6 +55,11 @@ def is_vietnamese_syllable(word: str) -> bool:
     return bool(_VIETNAMESE_SYLLABLE.match(fold(word)))
 
 
+def spelt_only_in_vietnamese(word: str) -> bool:
+    """Whether a word has a letter only Vietnamese spells ("dược", "thứ"; not "café")."""
+    return not _ONLY_VIETNAMESE.isdisjoint(unicodedata.normalize("NFC", word).lower())
+
+
 def question_language(text: str) -> QuestionLang:
     """ "vi", "en" or "other" for a question (Vietnamese without tone marks is "vi").
 

@@ -3,9 +3,8 @@ that switches language inside an answer is removed.
 
 An English sentence with lower-case Vietnamese words in it ("the work of dược professionals")
 is removed too: half-translated, it reads as neither language. Words in quotation marks are
-the sources' own, which an English answer to Vietnamese sources
-may give ('also known as "biểu đồ gậy khúc côn cầu"'): they do not count, and
-bot/review/quoting.py holds them to the sources.
+the sources' own, which an English answer to Vietnamese sources may give ('also known as "biểu
+đồ gậy khúc côn cầu"'): they do not count, and bot/review/quoting.py holds them to the sources.
 """
 
 from __future__ import annotations
@@ -15,12 +14,10 @@ import re
 from bot.citations import strip_citations
 from bot.language import text_language
 from bot.review.draft import Draft, Fallback, ReviewContext
+from knowledge.language import spelt_only_in_vietnamese
 from knowledge.text import LETTERS
 
 QUOTED = re.compile(r'"[^"]*"|“[^”]*”|«[^»]*»')
-# A lower-case word spelt with a letter or tone mark only Vietnamese uses (đ, ơ, ư, ă, ạ, ễ…):
-# no English word and, lower-case, no name.
-_VIETNAMESE_WORD = re.compile(r"\b\w*[đơưăĐƠƯĂ\u1ea0-\u1ef9]\w*\b")
 
 
 def language_of(text: str) -> str | None:
@@ -54,5 +51,6 @@ class LanguageCheck:
 def _mixes_vietnamese(sentence: str) -> bool:
     """Whether an English sentence holds Vietnamese words outside quotes and names (Qwen on
     XQuAD: "overseeing the work of dược professionals", "the activities of dượcists")."""
-    unquoted = QUOTED.sub(" ", strip_citations(sentence))
-    return any(word[0].islower() for word in _VIETNAMESE_WORD.findall(unquoted))
+    # Lower case, so no name; spelt with a letter only Vietnamese has, so no English word.
+    words = LETTERS.findall(QUOTED.sub(" ", strip_citations(sentence)))
+    return any(word[0].islower() and spelt_only_in_vietnamese(word) for word in words)

@@ -13,22 +13,10 @@ hình có thể được phục hồi … hay một số yếu tố … bị m�
 
 from __future__ import annotations
 
-import re
-
 from bot.citations import strip_citations
 from bot.grounding import content_words, stated_facts
-from bot.question_kinds import answerable_in_its_words, offers_a_choice
+from bot.question_kinds import answerable_in_its_words, asking_phrases, offers_a_choice
 from bot.review.draft import Draft, Fallback, ReviewContext
-from knowledge.text import words
-
-# How a Vietnamese question asks (folded). An answer's sentence that still holds the phrase its
-# question asks with is the question echoed, whatever it appends: "Bệnh dịch đã kéo dài bao lâu
-# trong đế chế Ottoman từ năm 1701 đến 1800 [1]" (Qwen on XQuAD; the source's answer is "cho
-# đến phần tư thứ hai của thế kỷ 19").
-_ASKING = re.compile(
-    r"\b(?:bao lau|bao nhieu|bao gio|khi nao|luc nao|(?:ngay|thang|nam) nao|la gi|nhu the nao"
-    r"|o dau|tai sao|vi sao)\b"
-)
 
 
 class RestatementCheck:
@@ -40,7 +28,7 @@ class RestatementCheck:
         own_words = answerable_in_its_words(context.question)
         if own_words and not offers_a_choice(context.question):
             return draft
-        asking = _asks_with(context.question) if context.lang == "vi" else set()
+        asking = asking_phrases(context.question) if context.lang == "vi" else set()
         restated = False
         for sentence in draft.kept:
             said = _said(strip_citations(sentence.text))
@@ -48,16 +36,12 @@ class RestatementCheck:
             if not said - asked and (not own_words or asked <= said):
                 sentence.removed = "restates the question"
                 restated = True
-            elif asking & _asks_with(sentence.text):
+            elif asking & asking_phrases(sentence.text):
                 sentence.removed = "still asks the question"
                 restated = True
         if restated and not draft.kept:
             raise Fallback("restated", "the answer only restates the question")
         return draft
-
-
-def _asks_with(text: str) -> set[str]:
-    return set(_ASKING.findall(" ".join(words(text))))
 
 
 def _said(text: str) -> set[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from knowledge.language import is_english, question_language
+from knowledge.language import is_english, question_language, spelt_only_in_vietnamese
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,10 @@ from knowledge.language import is_english, question_language
 def test_question_language(question: str, language: str):
     assert question_language(question) == language
     assert is_english(question) is (language == "en")
+
+
+def test_letters_only_vietnamese_spells():
+    assert spelt_only_in_vietnamese("dược") and spelt_only_in_vietnamese("Thứ")
+    assert spelt_only_in_vietnamese("đoàn") and spelt_only_in_vietnamese("ĩ")
+    assert not spelt_only_in_vietnamese("café") and not spelt_only_in_vietnamese("là")
+    assert not spelt_only_in_vietnamese("delegation")
