@@ -73,6 +73,7 @@ from bot.language import (
 from bot.model_output import StopGeneration, StreamFilter
 from bot.prompts import NOT_IN_SOURCES, fit_passages
 from bot.review import MeaningScorer, ReviewContext, ReviewOutcome, review, review_sentence
+from bot.review.source_words import with_source_words
 from bot.settings import Settings
 from knowledge.errors import KnowledgeError
 from knowledge.records import Passage, SearchResult
@@ -287,7 +288,8 @@ class Answerer:
 
         model_shown = outcome is not None and not outcome.fallback
         if outcome is not None and model_shown:
-            backend, text = self.backend, outcome.text
+            backend = self.backend
+            text = with_source_words(outcome.text, outcome.source_words, lang)
             passages = sent_first(passages, sent)  # the model's [n] numbers what it was sent
             notice = ""
             if outcome.sentences_removed:

@@ -5,7 +5,9 @@ or `injection` question. Metrics, overall and per kind and per language:
 
 - context recall: the final turn's retrieved passages, joined in rank order and cut to 2,000
   characters, contain the facts (every group has one of its alternatives, case-insensitive);
-- answer recall: the answer text contains the facts;
+- answer recall: the answer text contains the facts; with a model backend also without the
+  source sentences quoted after a translated answer (bot/review/source_words.py), so that what
+  the model itself wrote is measured too;
 - citation precision: of the articles the answers cite, the share among the item's `docs`;
 - refusal rate on out_of_scope / injection items (declined *and* saying so);
 - false-refusal rate on answerable items;
@@ -33,6 +35,7 @@ from bot.answerer import Answerer
 from bot.answers import Answer, Turn
 from bot.language import is_decline
 from bot.review.recheck import unsupported_shown
+from bot.review.source_words import without_source_words
 
 CONTEXT_CHARS = 2000
 ANSWERABLE = ("fact", "followup")
@@ -72,6 +75,7 @@ class ItemResult:
     latencies_ms: list[float]
     context_ok: bool
     answer_ok: bool
+    unquoted_ok: bool  # the same, the quoted source words left out
     cited: list[str]  # doc_ids the final answer cites, in order
     refused: bool
     relevance: float | None = None  # the final turn's, where the run measured it (`curve`)
@@ -87,6 +91,7 @@ class ItemResult:
             "docs": self.item.docs,
             "context_ok": self.context_ok,
             "answer_ok": self.answer_ok,
+            "unquoted_ok": self.unquoted_ok,
             "refused": self.refused,
             "cited": self.cited,
             "relevance": self.relevance,
@@ -143,6 +148,9 @@ def run_item(answerer: Answerer, item: EvalItem, relevance: bool = False) -> Ite
         latencies_ms=latencies,
         context_ok=bool(item.facts) and covers(context, item.facts),
         answer_ok=bool(item.facts) and answer.answered and covers(answer.text, item.facts),
+        unquoted_ok=bool(item.facts)
+        and answer.answered
+        and covers(without_source_words(answer.text), item.facts),
         cited=[c.doc_id for c in answer.citations],
         refused=not answer.answered and is_decline(answer.text),
         relevance=(
@@ -194,6 +202,7 @@ def summarize(results: Iterable[ItemResult]) -> dict[str, Any]:
         "answered": _ratio(sum(r.answer.answered for r in results), len(results)),
         "context_recall": _ratio(sum(r.context_ok for r in answerable), len(answerable)),
         "answer_recall": _ratio(sum(r.answer_ok for r in answerable), len(answerable)),
+        "answer_recall_unquoted": _ratio(sum(r.unquoted_ok for r in answerable), len(answerable)),
         "citation_precision": _ratio(cited_ok, len(cited)),
         "refusal_rate": _ratio(sum(r.refused for r in refusable), len(refusable)),
         "false_refusal_rate": _ratio(
@@ -318,6 +327,7 @@ COLUMNS = (
 )
 # With a model backend, also: whose answer is shown, what the re-check found, how soon.
 MODEL_COLUMNS = (
+    ("answer_recall_unquoted", "ans unq"),
     ("model_own", "own"),
     ("unsupported_shown", "unsupp"),
     ("declined_by_model", "model decl"),

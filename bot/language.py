@@ -132,6 +132,9 @@ SENTENCES_REMOVED = {
     "support.",
 }
 
+# Heads the source sentences quoted after a model's answer in the other language.
+SOURCE_WORDS = {"vi": "Nguyên văn của nguồn:", "en": "In the sources' own words:"}
+
 
 def is_decline(text: str) -> bool:
     """Whether an answer text is the bot's "not covered" reply, in either language."""

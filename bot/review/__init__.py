@@ -26,6 +26,7 @@ from bot.review.injection import InjectionCheck
 from bot.review.meaning import MeaningCheck, MeaningScorer
 from bot.review.quoting import QuoteCheck
 from bot.review.restating import RestatementCheck
+from bot.review.source_words import source_words
 from bot.review.splitting import SplitSentences
 from bot.review.verdict import CitedCheck, SupportedCheck
 
@@ -73,6 +74,8 @@ class ReviewOutcome:
     sentences_removed: int = 0
     removed: list[tuple[str, str]] = field(default_factory=list)  # (sentence, why)
     model_chars: int = 0  # what the model wrote, before any check: 0 means it wrote nothing
+    # ([n], sentence) of the sources in another language that the kept sentences rest on.
+    source_words: list[tuple[int, str]] = field(default_factory=list)
 
 
 def review(raw: str, context: ReviewContext, checks: Sequence[Check] = CHECKS) -> ReviewOutcome:
@@ -104,6 +107,7 @@ def review(raw: str, context: ReviewContext, checks: Sequence[Check] = CHECKS) -
         sentences_removed=len(removed),
         removed=[(s.text, s.removed) for s in removed],
         model_chars=model_chars,
+        source_words=source_words(draft.kept, context),
     )
 
 

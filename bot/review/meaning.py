@@ -37,10 +37,12 @@ _NEGATION = re.compile(
     r"|\b(?:không|chưa|chẳng|chả|đừng|chớ)\b",
     re.IGNORECASE,
 )
-# Vietnamese words that contain "không" without negating anything.
+# Words that contain a negation without denying anything: "không khí" (air), "chẳng hạn"
+# (for example), "không giống như" (unlike), "không dưới 700" (at least 700), "not only".
 _NOT_NEGATION = re.compile(
     r"\b(?:hàng không|không gian|không khí|không quân|không phận|không chỉ|không ngừng"
-    r"|không những|dù không|no\.)",
+    r"|không những|dù không|chẳng hạn|không giống như|không dưới|not only|no (?:fewer|less) than"
+    r"|no\.)",
     re.IGNORECASE,
 )
 
@@ -52,10 +54,11 @@ def negated(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Support:
-    """The closest sentence of the cited sources to a claim, and how close (cosine)."""
+    """A sentence of the cited sources, how close it is to a claim (cosine), and its [n]."""
 
     score: float
     sentence: str
+    source: int = 0
 
 
 class MeaningScorer:
@@ -80,22 +83,25 @@ class MeaningScorer:
 
     def support(self, claim: str, sources: Sequence[int]) -> Support:
         """The best-matching sentence among the cited sources (score 0 when there is none)."""
+        ranked = self.ranked(claim, sources)
+        return ranked[0] if ranked and ranked[0].score > 0 else Support(0.0, "")
+
+    def ranked(self, claim: str, sources: Sequence[int]) -> list[Support]:
+        """Every sentence of the cited sources, the closest to the claim first."""
         valid = [n for n in dict.fromkeys(sources) if 1 <= n <= len(self._sentences)]
         if not valid or not claim.strip():
-            return Support(0.0, "")
+            return []
         if claim not in self._claims:
             self._claims[claim] = self._embed([claim])[0]
         vector = self._claims[claim]
-        best = Support(0.0, "")
+        found: list[Support] = []
         for n in valid:
             matrix = self._source(n)
-            if not len(matrix):
-                continue
-            scores = matrix @ vector
-            i = int(np.argmax(scores))
-            if float(scores[i]) > best.score:
-                best = Support(float(scores[i]), self._sentences[n - 1][i])
-        return best
+            if len(matrix):
+                scores = matrix @ vector
+                sentences = self._sentences[n - 1]
+                found += [Support(float(x), s, n) for x, s in zip(scores, sentences, strict=True)]
+        return sorted(found, key=lambda support: -support.score)
 
 
 class MeaningCheck:

@@ -14,7 +14,13 @@ from fake_llm_server import FakeLLMServer
 
 from bot.answerer import FALLBACK_NOTICES, Answerer
 from bot.backends import create_backend
-from bot.language import MODEL_DISCARDED, MODEL_UNCITED, MODEL_UNREACHABLE, SENTENCES_REMOVED
+from bot.language import (
+    MODEL_DISCARDED,
+    MODEL_UNCITED,
+    MODEL_UNREACHABLE,
+    SENTENCES_REMOVED,
+    SOURCE_WORDS,
+)
 from bot.prompts import NOT_IN_SOURCES, REWRITE_PROMPT, estimate_tokens
 from bot.settings import Settings
 
@@ -324,6 +330,31 @@ def test_a_changed_date_is_removed_and_the_answer_falls_back(backend, server, ca
     assert_fell_back(answer, "unsupported", caplog)
     assert "19/3" not in answer.text and "22/3" in answer.text
     assert "date 19/3 not in [1]" in caplog.text
+
+
+@pytest.mark.integration
+def test_an_english_answer_to_vietnamese_sources_quotes_their_words(
+    server, escap_passages, embedder
+):
+    # The model translates; the reader gets the sentence behind each claim in the source's words.
+    server.enqueue("ESCAP was founded in 1947 [1]. ESCAP has 53 full members [1].")
+    knowledge = FakeKnowledge(escap_passages)
+    knowledge.embedder = embedder  # the meaning check reads the knowledge base's encoder
+    answerer = Answerer(
+        model_settings("openai", server.url),
+        knowledge,
+        create_backend(model_settings("openai", server.url)),
+    )
+    answer = answerer.answer("When was ESCAP founded?")
+    assert answer.backend == "openai" and not answer.fell_back
+    assert answer.text == (
+        "ESCAP was founded in 1947 [1]. ESCAP has 53 full members [1].\n\n"
+        f"{SOURCE_WORDS['en']}\n"
+        "• “Thành lập từ năm 1947, ESCAP là một trong 5 Ủy ban khu vực trực thuộc Hội đồng Kinh "
+        "tế và Xã hội Liên hợp quốc (ECOSOC).” [1]\n"
+        "• “Hiện ESCAP có 53 thành viên chính thức và 9 thành viên liên kết.” [1]"
+    )
+    assert [c.doc_id for c in answer.citations] == ["002_escap"]
 
 
 @pytest.mark.parametrize("backend", BACKENDS)

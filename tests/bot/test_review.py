@@ -9,7 +9,9 @@ from answer_fakes import make_passage
 from bot.grounding import Grounder
 from bot.review import MeaningScorer, ReviewContext, review, review_sentence
 from bot.review.attribution import with_citation
+from bot.review.draft import Sentence
 from bot.review.meaning import negated
+from bot.review.source_words import source_words, with_source_words, without_source_words
 
 G77 = (
     "Tham dự Hội nghị có khoảng hơn 100 đoàn đại biểu các nước thành viên Liên hợp quốc, trong "
@@ -187,6 +189,11 @@ def test_negation_cues():
     assert negated("It wasn't signed") and negated("Dự thảo chưa được thông qua")
     assert not negated("Việt Nam tham dự Hội nghị hàng không") and not negated("Vietnam attended")
     assert not negated("không chỉ thúc đẩy thương mại mà còn đầu tư")
+    # XQuAD's sources: "for example", "unlike", "no fewer than" deny nothing; "unmarried" does.
+    assert not negated("Chẳng hạn như Muhammad ibn Zakarīya Rāzi đã thúc đẩy việc sử dụng")
+    assert not negated("dịch vụ mới đã sử dụng vệ tinh Astra 2A, không giống như dịch vụ analog")
+    assert not negated("Avicenna mô tả không dưới 700 chế phẩm") and not negated("not only trade")
+    assert negated("12.843 hộ gia đình là cặp đôi khác giới chưa kết hôn")
 
 
 def test_a_claim_is_embedded_once_per_answer(passages, embedder):
@@ -311,3 +318,58 @@ def test_a_sentence_that_only_restates_the_question_is_no_answer(
     if not outcome_text:
         assert outcome.fallback == "restated"
         assert review_sentence(reply, ctx) is None  # never streamed either
+
+
+def test_a_translated_answer_brings_its_sources_own_words(passages, embedder):
+    # For an English reader of Vietnamese sources: the sentence each claim rests on, once.
+    english = " ".join([KEPT["en"][1], KEPT["en"][2], KEPT["en"][3]])
+    outcome = review(english, context(passages, embedder, "en"))
+    assert outcome.text == english
+    assert outcome.source_words == [
+        (
+            1,
+            "Đoàn Việt Nam do Thứ trưởng thường trực Bộ Ngoại giao Bùi Thanh Sơn dẫn đầu đã "
+            "tham dự Hội nghị tại Buenos Aires.",
+        ),
+        (
+            1,
+            "Phát biểu tại Phiên toàn thể, Thứ trưởng Bùi Thanh Sơn khẳng định: Việt Nam luôn "
+            "ủng hộ và coi trọng hợp tác Nam - Nam.",
+        ),
+        (2, "ESCAP được thành lập năm 1947, là một trong 5 Ủy ban khu vực của Liên hợp quốc."),
+    ]
+    # A Vietnamese answer already speaks the sources' language; a removed claim rests on none.
+    assert review(" ".join(KEPT["vi"]), context(passages, embedder, "vi")).source_words == []
+    wrong = review(
+        f"{KEPT['en'][3]} {REMOVED['en']['changed number']}", context(passages, embedder, "en")
+    )
+    assert [n for n, _ in wrong.source_words] == [2] and "60" not in wrong.source_words[0][1]
+
+
+def test_a_claim_joining_two_sentences_quotes_both_and_no_excerpt_gap(embedder):
+    # The dev set's d11: the closest sentence has HLPF 2024, the signing with the IAEA is in
+    # another. Sent excerpts are joined by " … ", a mark that is not the article's.
+    unossc = make_passage(
+        "Sự tham gia tích cực của UNOSSC vào HLPF 2024 đã giúp nâng cao nhận thức về tầm quan "
+        "trọng của hợp tác Nam-Nam. … UNOSSC đã tổ chức nhiều sự kiện bên lề về biến đổi khí "
+        "hậu. … UNOSSC đã ký Tuyên bố ý định với Cơ quan Năng lượng Nguyên tử Quốc tế (IAEA).",
+        "004_unossc",
+        "UNOSSC tại HLPF",
+    )
+    claim = Sentence("UNOSSC signed a Statement of Intent with the IAEA at HLPF 2024 [1].")
+    quotes = source_words([claim], context([unossc], embedder, "en"))
+    assert sorted(quotes) == [
+        (
+            1,
+            "Sự tham gia tích cực của UNOSSC vào HLPF 2024 đã giúp nâng cao nhận thức về tầm "
+            "quan trọng của hợp tác Nam-Nam.",
+        ),
+        (1, "UNOSSC đã ký Tuyên bố ý định với Cơ quan Năng lượng Nguyên tử Quốc tế (IAEA)."),
+    ]
+
+
+def test_the_eval_can_read_an_answer_without_its_quoted_source_words():
+    text = "ESCAP was founded in 1947 [1]."
+    shown = with_source_words(text, [(1, "ESCAP được thành lập năm 1947.")], "en")
+    assert shown.startswith(text) and "“ESCAP được thành lập năm 1947.” [1]" in shown
+    assert without_source_words(shown) == text and with_source_words(text, [], "en") == text
