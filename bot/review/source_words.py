@@ -25,8 +25,9 @@ from knowledge.text import fold
 # A source sentence of fewer words (an article's title or date line) is no quote.
 QUOTE_WORDS = 5
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
-# Sent excerpts are joined by " … " (bot/excerpts.py): the mark is not the article's.
-_GAP = " …"
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
+_GAP = " …"  # joins the excerpts sent to the model (bot/excerpts.py)
+_LIST_MARK = re.compile(r"^[-–•*]\s+")
 
 
 def source_words(sentences: Sequence[Sentence], context: ReviewContext) -> list[tuple[int, str]]:
@@ -48,26 +49,35 @@ def source_words(sentences: Sequence[Sentence], context: ReviewContext) -> list[
         if not ranked or text_language(ranked[0].sentence) in (None, context.lang):
             continue
         for quote in _evidence(claim, ranked):
-            quotes.setdefault(quote.sentence.strip().removesuffix(_GAP).strip(), quote.source)
+            quotes.setdefault(_as_quoted(quote.sentence), quote.source)
     return [(n, text) for text, n in quotes.items()]
 
 
 def _evidence(claim: str, ranked: list[Support]) -> list[Support]:
     """The closest sentence, and the one that holds most of what it lacks, if any."""
-    wanted = _anchors(claim)
+    # What the claim states to the letter: numbers written in digits ("first" and "một" are
+    # numbers to the exact checks, but every other sentence holds one), and acronyms.
+    numbers, _ = stated_facts(" ".join(_DIGITS.findall(claim)))
+    wanted = {*numbers, *map(fold, _ACRONYM.findall(claim))}
     closest = ranked[0]
-    missing = wanted - _anchors(closest.sentence)
+    missing = wanted - _holds(closest.sentence)
     if not missing:
         return [closest]
-    held = [(len(missing & _anchors(s.sentence)), s) for s in ranked[1:]]
+    held = [(len(missing & _holds(s.sentence)), s) for s in ranked[1:]]
     count, other = max(held, key=lambda pair: pair[0], default=(0, closest))
     return [closest, other] if count else [closest]
 
 
-def _anchors(text: str) -> set[str]:
-    """What a claim states to the letter: its numbers, dates and acronyms (folded)."""
-    numbers, dates = stated_facts(text)
-    return {*numbers, *(f"{d}/{m}" for d, m in dates), *map(fold, _ACRONYM.findall(text))}
+def _holds(sentence: str) -> set[str]:
+    """The numbers (in digits or words) and acronyms a source sentence states, folded."""
+    numbers, _ = stated_facts(sentence)
+    return {*numbers, *map(fold, _ACRONYM.findall(sentence))}
+
+
+def _as_quoted(sentence: str) -> str:
+    """A source sentence without the list mark it opens with ("- Quan hệ đối tác…") or the
+    mark of an excerpt gap it ends with: neither is the article's wording."""
+    return _LIST_MARK.sub("", sentence.strip().removesuffix(_GAP)).strip()
 
 
 def with_source_words(text: str, quotes: Sequence[tuple[int, str]], lang: Lang) -> str:

@@ -348,11 +348,11 @@ def test_a_translated_answer_brings_its_sources_own_words(passages, embedder):
 
 def test_a_claim_joining_two_sentences_quotes_both_and_no_excerpt_gap(embedder):
     # The dev set's d11: the closest sentence has HLPF 2024, the signing with the IAEA is in
-    # another. Sent excerpts are joined by " … ", a mark that is not the article's.
+    # another, a list item. Sent excerpts are joined by " … ", a mark that is not the article's.
     unossc = make_passage(
         "Sự tham gia tích cực của UNOSSC vào HLPF 2024 đã giúp nâng cao nhận thức về tầm quan "
         "trọng của hợp tác Nam-Nam. … UNOSSC đã tổ chức nhiều sự kiện bên lề về biến đổi khí "
-        "hậu. … UNOSSC đã ký Tuyên bố ý định với Cơ quan Năng lượng Nguyên tử Quốc tế (IAEA).",
+        "hậu.\n- UNOSSC đã ký Tuyên bố ý định với Cơ quan Năng lượng Nguyên tử Quốc tế (IAEA).",
         "004_unossc",
         "UNOSSC tại HLPF",
     )
@@ -373,3 +373,16 @@ def test_the_eval_can_read_an_answer_without_its_quoted_source_words():
     shown = with_source_words(text, [(1, "ESCAP được thành lập năm 1947.")], "en")
     assert shown.startswith(text) and "“ESCAP được thành lập năm 1947.” [1]" in shown
     assert without_source_words(shown) == text and with_source_words(text, [], "en") == text
+
+
+def test_a_number_word_brings_no_second_quote(embedder):
+    # "first" is a number to the exact checks, and so is any sentence's "một": no anchor.
+    folk = make_passage(
+        "Ban nhạc metal dân gian Skyclad, thường được coi là ban nhạc metal dân gian đầu tiên, "
+        "được thành lập tại Newcastle. Lindisfarne là một nhóm nhạc rock dân gian ở Tyneside.",
+        "xquad-newcastle",
+        "XQuAD 13",
+    )
+    claim = Sentence("Skyclad is often considered the first folk metal band [1].")
+    quotes = source_words([claim], context([folk], embedder, "en"))
+    assert [text.split(",")[0] for _, text in quotes] == ["Ban nhạc metal dân gian Skyclad"]
