@@ -62,6 +62,7 @@ from bot.language import (
     MODEL_WRONG_LANGUAGE,
     NO_WORDS,
     OTHER_LANGUAGE,
+    OTHER_LANGUAGE_DECLINED,
     OUT_OF_ROLE,
     SENTENCES_REMOVED,
     STORE_UNAVAILABLE,
@@ -261,7 +262,11 @@ class Answerer:
         passages = list(result.passages)
         if not passages or result.relevance < self.settings.relevance_threshold:
             return reply(
-                DECLINE[lang], "not_covered", passages=passages, standalone_question=standalone
+                DECLINE[lang],
+                "not_covered",
+                passages=passages,
+                standalone_question=standalone,
+                notice=OTHER_LANGUAGE_DECLINED if other_language else "",
             )
 
         step = time.perf_counter()

@@ -171,3 +171,9 @@ OTHER_LANGUAGE = (
     "I answer in English or Vietnamese (Tôi trả lời bằng tiếng Anh hoặc tiếng Việt); "
     "this reply is in English."
 )
+# Its decline: the encoder reads a third language less well than the two it was checked on, so
+# "not covered" may only mean "not found in this language" (a Chinese question is declined whole).
+OTHER_LANGUAGE_DECLINED = (
+    "I answer in English or Vietnamese (Tôi trả lời bằng tiếng Anh hoặc tiếng Việt); "
+    "asked in one of them, this question may find its answer."
+)

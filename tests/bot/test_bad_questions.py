@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.answerer import Answerer, build_answerer
-from bot.language import DECLINE, OTHER_LANGUAGE, detect_language, is_other_language
+from bot.language import (
+    DECLINE,
+    OTHER_LANGUAGE,
+    OTHER_LANGUAGE_DECLINED,
+    detect_language,
+    is_other_language,
+)
 from bot.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -49,7 +55,15 @@ def test_a_third_language_gets_a_clear_reply_and_is_declined_when_nothing_answer
     assert is_other_language(question) and detect_language(question) == "en"
     answer = answerer.answer(question)
     assert not answer.answered and answer.text == DECLINE["en"], answer.text
-    assert answer.notice == OTHER_LANGUAGE  # and says which languages it answers in
+    # It says which languages it answers in, and that one of them may find what this did not.
+    assert answer.notice == OTHER_LANGUAGE_DECLINED
+
+
+def test_a_third_language_question_the_corpus_answers_is_answered_in_english(answerer):
+    answer = answerer.answer("Quand l'ESCAP a-t-elle été fondée ?")
+    assert answer.answered and "1947" in answer.text, answer.text
+    assert answer.text.startswith("The sources (in Vietnamese) say:")
+    assert answer.notice == OTHER_LANGUAGE
 
 
 def test_english_with_vietnamese_names_is_answered_like_a_clean_question(answerer):
