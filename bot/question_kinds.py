@@ -46,9 +46,16 @@ def asked_kind(question: str) -> str | None:
         return "when"
     if _HOW_MANY.search(folded):
         return "how_many"
-    if _WHO.search(folded):
+    if _WHO.search(" ".join(words(_without_names(question)))):
         return "who"
     return None
+
+
+def _without_names(question: str) -> str:
+    """The question without capitalised words after its first: "Doctor Who" and "Ai Cập"
+    (Egypt) are names, not "who" and "ai" asking for someone."""
+    tokens = question.split()
+    return " ".join(tokens[:1] + [t for t in tokens[1:] if not t[:1].isupper()])
 
 
 def answerable_in_its_words(question: str) -> bool:

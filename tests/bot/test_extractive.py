@@ -3,7 +3,7 @@ from answer_fakes import ESCAP_TEXT, UNOSSC_TEXT, make_passage
 from bot.backends.extractive import ExtractiveBackend, question_anchors
 from bot.citations import check_citations
 from bot.language import detect_language
-from bot.question_kinds import counted_noun
+from bot.question_kinds import asked_kind, counted_noun
 from knowledge.records import Passage
 from knowledge.sentences import chunk_sentences
 
@@ -75,6 +75,15 @@ def test_english_question_without_shared_words_is_picked_by_similarity():
 
 def test_anchors_are_acronyms_and_mixed_case_names():
     assert question_anchors("Sáng kiến ScaleX của UNIDO là gì?") == {"scalex", "unido"}
+
+
+def test_who_and_ai_inside_a_name_ask_for_no_one():
+    # "Doctor Who" and "Ai Cập" (Egypt) are names; the question word opens or ends a question.
+    assert asked_kind("What enemy of Doctor Who is also a Time Lord?") is None
+    assert asked_kind("Thủ đô của Ai Cập là gì?") is None
+    assert asked_kind("Who chaired the APG conference in Vienna?") == "who"
+    assert asked_kind("Trưởng đoàn Ai-len là ai?") == "who"
+    assert asked_kind("Nhà thơ người Đức nào là hậu duệ của người Huguenot?") == "who"
 
 
 def test_citations_always_point_at_given_passages():
