@@ -42,6 +42,7 @@ __all__ = [
     "Grounding",
     "SentenceCheck",
     "content_words",
+    "digit_numbers",
     "ground_answer",
     "stated_facts",
 ]
@@ -160,6 +161,11 @@ def stated_facts(text: str) -> tuple[frozenset[str], frozenset[tuple[int, int]]]
     states, as the exact checks read them."""
     facts = _Evidence(text).facts
     return facts.numbers, facts.dates
+
+
+def digit_numbers(text: str) -> set[str]:
+    """The numbers a text writes in digits, one spelling each ("68,511" and "68.511" → "68511")."""
+    return {_number_form(n) for n in _NUMBER.findall(text)}
 
 
 class _Evidence:

@@ -28,6 +28,7 @@ from bot.review.quoting import QuoteCheck
 from bot.review.restating import RestatementCheck
 from bot.review.source_words import source_words
 from bot.review.splitting import SplitSentences
+from bot.review.subject import SubjectCheck
 from bot.review.verdict import CitedCheck, SupportedCheck
 
 __all__ = [
@@ -49,6 +50,7 @@ CHECKS: tuple[Check, ...] = (
     SplitSentences(),
     LanguageCheck(),  # again, sentence by sentence: one may switch language
     RestatementCheck(),
+    SubjectCheck(),
     CitationNumbersCheck(),
     AttributionCheck(),
     CitedCheck(),

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.citations import strip_citations
+from bot.grounding import digit_numbers
 from bot.review.draft import Draft, ReviewContext
 from knowledge.sentences import chunk_sentences
 
@@ -50,6 +51,26 @@ _NOT_NEGATION = re.compile(
 def negated(text: str) -> bool:
     """Whether a sentence denies something ("did not attend", "không tham dự")."""
     return bool(_NEGATION.search(_NOT_NEGATION.sub(" ", text)))
+
+
+# Where a source sentence's clauses part: a list's items ("68.511 … có con dưới 18 tuổi, …,
+# 30.547 … không có chồng") each say their own "không". A comma inside a number ("43,3%") has
+# no space after it.
+_CLAUSE_BREAK = re.compile(r"[,;]\s+")
+
+
+def negation_differs(claim: str, source: str) -> bool:
+    """Whether a claim and its closest source sentence disagree on negation.
+
+    A claim that writes numbers is read against the source's clauses holding them: "68,511
+    households have children under 18" agrees with "trong đó 68.511 … có con dưới 18 tuổi",
+    whatever "không" a later item of the same list says, while "12.843 … đồng giới" still
+    meets the "chưa kết hôn" of the clause its number comes from. Any other claim is read
+    against the whole sentence.
+    """
+    anchors = digit_numbers(claim)
+    clauses = [part for part in _CLAUSE_BREAK.split(source) if anchors & digit_numbers(part)]
+    return negated(claim) != negated(" ".join(clauses) if clauses else source)
 
 
 @dataclass(frozen=True)
@@ -123,6 +144,6 @@ class MeaningCheck:
             threshold = self.threshold + (TRANSLATED_NAME_MARGIN if sentence.translated else 0)
             if support.score < threshold:
                 sentence.removed = f"meaning {support.score:.2f} < {threshold:.2f}"
-            elif negated(claim) != negated(support.sentence):
+            elif negation_differs(claim, support.sentence):
                 sentence.removed = "negation differs from its source"
         return draft

@@ -10,7 +10,7 @@ from bot.grounding import Grounder
 from bot.review import MeaningScorer, ReviewContext, review, review_sentence
 from bot.review.attribution import with_citation
 from bot.review.draft import Sentence
-from bot.review.meaning import negated
+from bot.review.meaning import negated, negation_differs
 from bot.review.source_words import source_words, with_source_words, without_source_words
 
 G77 = (
@@ -194,6 +194,104 @@ def test_negation_cues():
     assert not negated("dịch vụ mới đã sử dụng vệ tinh Astra 2A, không giống như dịch vụ analog")
     assert not negated("Avicenna mô tả không dưới 700 chế phẩm") and not negated("not only trade")
     assert negated("12.843 hộ gia đình là cặp đôi khác giới chưa kết hôn")
+
+
+# XQuAD's Fresno census sentences: a list whose later items say "không" (without a husband),
+# and a sentence whose first clause says "chưa kết hôn" (unmarried).
+HOUSEHOLDS = (
+    "Có 158.349 hộ gia đình, trong đó 68.511 (43,3%) hộ gia đình có con dưới 18 tuổi sống trong "
+    "đó, 69.284 (43,8%) hộ gia đình là các cặp vợ chồng khác giới chung sống, 30.547 (19,3%) hộ "
+    "gia đình có chủ nhà là nữ không có chồng, 11.698 (7,4%) hộ gia đình có chủ nhà là nam không "
+    "vợ."
+)
+COUPLES = (
+    "Có 12.843 (8.1%) hộ gia đình là cặp đôi khác giới chưa kết hôn và 1.388 (0,9%) hộ gia đình "
+    "là các cặp vợ chồng hoặc cặp đôi đồng giới."
+)
+
+
+def test_negation_is_read_in_the_clauses_holding_the_claims_numbers():
+    right = "There are 68,511 households with children under the age of 18 living in them"
+    assert negated(HOUSEHOLDS) and not negation_differs(right, HOUSEHOLDS)
+    assert not negation_differs("Có 68.511 hộ gia đình có con dưới 18 tuổi", HOUSEHOLDS)
+    # The number's own clause says "không", or the claim denies what its clause states.
+    assert negation_differs("30,547 households are headed by a woman with a husband", HOUSEHOLDS)
+    assert negation_differs("68,511 households have no children under 18", HOUSEHOLDS)
+    # 12.843 comes from the unmarried clause, whichever clause the claim's words echo.
+    assert negation_differs("12.843 hộ gia đình là các cặp đôi đồng giới", COUPLES)
+    # Without numbers the whole sentence is read, as before.
+    assert negation_differs("Households are headed by women with husbands", HOUSEHOLDS)
+
+
+@pytest.mark.parametrize(
+    ("lang", "right", "wrong"),
+    [
+        (
+            "en",
+            "There are 68,511 households with children under the age of 18 living in them [1].",
+            "There are 30,547 households headed by a woman with a husband [1].",
+        ),
+        (
+            "vi",
+            "Có 158.349 hộ gia đình, trong đó 68.511 (43,3%) có con dưới 18 tuổi sống trong đó "
+            "[1].",
+            "Có 12.843 hộ gia đình là các cặp vợ chồng đồng giới [1].",
+        ),
+    ],
+)
+def test_a_list_item_is_not_denied_by_another_items_negation(lang, right, wrong, embedder):
+    # Qwen's answers to XQuAD's "How many households have kids under 18?" in both languages,
+    # removed while the whole source sentence was read for its negation.
+    passages = [make_passage(f"{HOUSEHOLDS} {COUPLES}", "fresno", "XQuAD 19")]
+    ctx = context(passages, embedder, lang)
+    outcome = review(f"{right} {wrong}", ctx)
+    assert outcome.text == right and not outcome.fallback, outcome
+    assert outcome.sentences_removed == 1
+
+
+PLAGUE = (
+    "Baghdad đã bị tổn thương nặng nề do bệnh dịch hạch, và có đôi lúc hai phần ba dân số "
+    "Baghdad đã bị xóa sổ. Năm 1466, khoảng 40.000 người đã chết vì bệnh dịch hạch ở Paris."
+)
+
+
+@pytest.mark.parametrize(
+    ("lang", "question", "right", "wrong"),
+    [
+        (
+            "vi",
+            "Tối đa có bao nhiêu người đã chết vì bệnh dịch hạch ở Baghdad?",
+            "Có đôi lúc hai phần ba dân số Baghdad đã bị xóa sổ [1].",
+            "Tối đa có 40.000 người đã chết vì bệnh dịch hạch ở Paris [1].",
+        ),
+        (
+            "en",
+            "How many people, at most, have died of plague in Baghdad?",
+            "At times two thirds of Baghdad's population was wiped out by the plague [1].",
+            "At most 40,000 people have died of plague in Paris [1].",
+        ),
+    ],
+)
+def test_a_sentence_about_another_subject_than_asked_is_removed(
+    lang, question, right, wrong, embedder
+):
+    # Qwen on XQuAD: the question's frame, every fact in the source, and Paris for Baghdad.
+    ctx = context([make_passage(PLAGUE, "plague", "XQuAD 21")], embedder, lang, question)
+    outcome = review(f"{right} {wrong}", ctx)
+    assert outcome.removed == [(wrong, "about 'paris', not 'baghdad'")], outcome
+    assert "Paris" not in outcome.text and review_sentence(wrong, ctx) is None
+    assert review_sentence(right, ctx) == right
+
+
+def test_the_name_a_question_asks_for_is_no_other_subject(passages, embedder):
+    question = "Ai dẫn đầu đoàn Việt Nam tham dự Hội nghị tại Buenos Aires?"
+    ctx = context(passages, embedder, "vi", question)
+    for answer in (
+        "Thứ trưởng Bùi Thanh Sơn dẫn đầu đoàn Việt Nam tham dự Hội nghị [1].",
+        "Đoàn Việt Nam tham dự Hội nghị do Thứ trưởng Bùi Thanh Sơn dẫn đầu [1].",
+    ):
+        outcome = review(answer, ctx)
+        assert outcome.text == answer and not outcome.fallback, outcome
 
 
 def test_a_claim_is_embedded_once_per_answer(passages, embedder):
