@@ -2,7 +2,9 @@
 that switches language inside an answer is removed.
 
 An English sentence with lower-case Vietnamese words in it ("the work of dược professionals")
-is removed too: half-translated, it reads as neither language. Words in quotation marks are
+is removed too: half-translated, it reads as neither language. A name kept as its source writes
+it ("ABC launched Kịch mục Alpha in 1981 [1]", the source's name of the channel) is no mix: the
+prompt asks for names as the sources write them. Words in quotation marks are
 the sources' own, which an English answer to Vietnamese sources may give ('also known as "biểu
 đồ gậy khúc côn cầu"'): they do not count, and bot/review/quoting.py holds them to the sources.
 """
@@ -13,8 +15,9 @@ import re
 
 from bot.citations import strip_citations
 from bot.language import text_language
+from bot.grounding import Grounder
 from bot.review.draft import Draft, Fallback, ReviewContext
-from knowledge.language import spelt_only_in_vietnamese
+from knowledge.language import is_vietnamese_syllable, spelt_only_in_vietnamese
 from knowledge.text import LETTERS
 
 QUOTED = re.compile(r'"[^"]*"|“[^”]*”|«[^»]*»')
@@ -43,14 +46,35 @@ class LanguageCheck:
             language = language_of(sentence.text)
             if language not in (None, lang):
                 sentence.removed = f"written in {language}"
-            elif lang == "en" and _mixes_vietnamese(sentence.text):
+            elif lang == "en" and _mixes_vietnamese(
+                sentence.text, context.grounder, sentence.sources
+            ):
                 sentence.removed = "mixes Vietnamese words into English"
         return draft
 
 
-def _mixes_vietnamese(sentence: str) -> bool:
+def _mixes_vietnamese(sentence: str, grounder: Grounder, sources: tuple[int, ...]) -> bool:
     """Whether an English sentence holds Vietnamese words outside quotes and names (Qwen on
-    XQuAD: "overseeing the work of dược professionals", "the activities of dượcists")."""
-    # Lower case, so no name; spelt with a letter only Vietnamese has, so no English word.
+    XQuAD: "overseeing the work of dược professionals", "the activities of dượcists").
+
+    A lower-case Vietnamese word inside a name ("Kịch mục Alpha") belongs to it when the words
+    from the name's capitalised first one to it stand in a row in a source it cites.
+    """
     words = LETTERS.findall(QUOTED.sub(" ", strip_citations(sentence)))
-    return any(word[0].islower() and spelt_only_in_vietnamese(word) for word in words)
+    for i, word in enumerate(words):
+        # Lower case, so no name; spelt with a letter only Vietnamese has, so no English word.
+        if word[0].islower() and spelt_only_in_vietnamese(word):
+            if not _in_a_sourced_name(words, i, grounder, sources):
+                return True
+    return False
+
+
+def _in_a_sourced_name(
+    words: list[str], i: int, grounder: Grounder, sources: tuple[int, ...]
+) -> bool:
+    start = i
+    while start > 0 and is_vietnamese_syllable(words[start - 1]):
+        start -= 1
+        if words[start][0].isupper():
+            return grounder.holds(sources, " ".join(words[start : i + 1]))
+    return False

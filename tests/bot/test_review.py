@@ -140,6 +140,25 @@ def test_an_english_sentence_half_in_vietnamese_is_removed(passages, embedder):
     assert review(mixed, ctx).fallback == "unsupported"
 
 
+ARTS = (
+    "Năm 1981, ABC (thông qua bộ phận Dịch vụ Video ABC) đã ra mắt Dịch vụ Truyền hình Kịch mục "
+    "Alpha (ARTS), một kênh truyền hình cáp hoạt động liên doanh với Tập đoàn Hearst để cung cấp "
+    "chương trình văn hóa và nghệ thuật."
+)
+
+
+def test_a_name_kept_as_its_source_writes_it_is_no_mix(embedder):
+    # Qwen on XQuAD kept the channel's name as the Vietnamese source writes it, as the prompt
+    # asks; a Vietnamese phrase the source does not hold in a row is still a mix.
+    ctx = context([make_passage(ARTS, "abc", "XQuAD 25")], embedder, "en")
+    named = "In 1981, ABC launched the channel Kịch mục Alpha [1]."
+    outcome = review(named, ctx)
+    assert outcome.text == named and not outcome.fallback, outcome
+    mixed = "ABC and Hearst launched the Truyền hình nghệ channel for arts programming [1]."
+    outcome = review(f"{named} {mixed}", ctx)
+    assert outcome.removed == [(mixed, "mixes Vietnamese words into English")], outcome
+
+
 def test_an_english_sentence_may_quote_its_sources_words(passages, embedder):
     # What the prompt asks for: the translation, then the Vietnamese words it renders.
     sentence = (
