@@ -152,6 +152,10 @@ def _is_no_end(text: str, match: re.Match[str]) -> bool:
         match.end() : match.end() + 1
     ].islower():
         return True
+    # A sentence opens with a capital or a digit: a full stop before a lower-case word is an
+    # abbreviation's ("Y. p. orientalis", "ca. 1500"), as knowledge.chunking reads the sources.
+    if mark.startswith(".") and "[" not in mark and text[match.end() : match.end() + 1].islower():
+        return True
     # Abbreviations are short: look at the few characters before the full stop only.
     window = max(0, match.start() - 6)
     return mark.startswith(".") and bool(_ABBREVIATION.search(text, window, match.start() + 1))

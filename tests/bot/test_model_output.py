@@ -137,6 +137,19 @@ def test_an_ellipsis_inside_a_sentence_is_no_end():
     ]
 
 
+def test_a_full_stop_before_a_lower_case_word_is_no_end():
+    # Qwen on XQuAD, and the sources' own words quoted under it: "Y. p." abbreviates a species;
+    # cut there, the answer showed the fragment "orientalis and Y. p [1]." and the re-check
+    # read the quote's pieces as uncited sentences.
+    text = "The strains were Y. p. orientalis and Y. p. medievalis [1]. Both were ancestors [1]."
+    assert split_sentences(text) == [
+        "The strains were Y. p. orientalis and Y. p. medievalis [1]. ",
+        "Both were ancestors [1].",
+    ]
+    quote = "• “… các chủng Y. pestis hiện đại là Y. p. orientalis và Y. p. medievalis.” [1]"
+    assert split_sentences(quote) == [quote]
+
+
 def test_split_sentences_keeps_citations_abbreviations_and_lines():
     text = "Ngày 22/3, TP. Hồ Chí Minh đón đoàn. [1] Có 1.000 người, tức 1,5 lần [2]!\n- Một [1]\n"
     sentences = split_sentences(text)
