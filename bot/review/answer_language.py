@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 
 from bot.citations import strip_citations
-from bot.language import text_language
 from bot.grounding import Grounder
+from bot.language import text_language
 from bot.review.draft import Draft, Fallback, ReviewContext
 from knowledge.language import is_vietnamese_syllable, spelt_only_in_vietnamese
 from knowledge.text import LETTERS
@@ -61,12 +61,13 @@ def _mixes_vietnamese(sentence: str, grounder: Grounder, sources: tuple[int, ...
     from the name's capitalised first one to it stand in a row in a source it cites.
     """
     words = LETTERS.findall(QUOTED.sub(" ", strip_citations(sentence)))
-    for i, word in enumerate(words):
-        # Lower case, so no name; spelt with a letter only Vietnamese has, so no English word.
-        if word[0].islower() and spelt_only_in_vietnamese(word):
-            if not _in_a_sourced_name(words, i, grounder, sources):
-                return True
-    return False
+    # Lower case, so no name; spelt with a letter only Vietnamese has, so no English word.
+    return any(
+        word[0].islower()
+        and spelt_only_in_vietnamese(word)
+        and not _in_a_sourced_name(words, i, grounder, sources)
+        for i, word in enumerate(words)
+    )
 
 
 def _in_a_sourced_name(
