@@ -91,6 +91,7 @@ _ABBREVIATION = re.compile(
     r"(?:^|[\s(])(?:TP|Tp|TS|ThS|PGS|GS|Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|etc|e\.g|i\.e|v\.v|"
     r"U\.S|[A-Z])\.$"
 )
+_SHORT_WORD = re.compile(r"(?:^|[\s(])[^\W\d_]{1,2}\.$")
 _FINISHED = re.compile(r"[.!?…][\"'”’)»*\s]*$")
 _CITATION_MARK = re.compile(r"\[[^\[\]]*\]")
 
@@ -152,9 +153,14 @@ def _is_no_end(text: str, match: re.Match[str]) -> bool:
         match.end() : match.end() + 1
     ].islower():
         return True
-    # A sentence opens with a capital or a digit: a full stop before a lower-case word is an
-    # abbreviation's ("Y. p. orientalis", "ca. 1500"), as knowledge.chunking reads the sources.
-    if mark.startswith(".") and "[" not in mark and text[match.end() : match.end() + 1].islower():
+    # A word of one or two letters before a full stop and a lower-case word after it is an
+    # abbreviation ("Y. p. orientalis", "ca. 1500"); sources are not cut there either
+    # (knowledge.chunking).
+    if (
+        mark.startswith(".")
+        and text[match.end() : match.end() + 1].islower()
+        and _SHORT_WORD.search(text, max(0, match.start() - 4), match.start() + 1)
+    ):
         return True
     # Abbreviations are short: look at the few characters before the full stop only.
     window = max(0, match.start() - 6)
