@@ -33,6 +33,8 @@ class SubjectCheck:
             return draft
         in_names = {w for name in names for w in name}
         asked = set(content_words(context.question)) - in_names - QUESTION_WORDS
+        if not asked:  # a question of names alone ("Who is Bùi Thanh Sơn?") has no frame to echo
+            return draft
         for sentence in draft.kept:
             text = strip_citations(sentence.text)
             said = words(text)

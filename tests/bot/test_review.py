@@ -313,6 +313,21 @@ def test_the_name_a_question_asks_for_is_no_other_subject(passages, embedder):
         assert outcome.text == answer and not outcome.fallback, outcome
 
 
+def test_the_subject_check_reads_only_a_question_with_a_frame_and_a_name(passages):
+    from bot.review.draft import Draft
+    from bot.review.subject import SubjectCheck
+
+    def removed(question: str, sentence: str) -> str:
+        draft = Draft(sentence, [Sentence(sentence)])
+        ctx = ReviewContext(question, passages, "vi", Grounder([], "vi"), None)
+        return SubjectCheck()(draft, ctx).sentences[0].removed
+
+    # Names alone leave no frame to echo; without a name there is nothing to swap.
+    assert not removed("Bùi Thanh Sơn là ai?", "Ông dẫn đầu đoàn tại Buenos Aires [1].")
+    assert not removed("Hội nghị họp ở đâu?", "Hội nghị họp ở Buenos Aires [1].")
+    assert removed("Hội nghị họp ở Geneva bao lâu?", "Hội nghị họp ở Buenos Aires 3 ngày [1].")
+
+
 def test_a_claim_is_embedded_once_per_answer(passages, embedder):
     calls: list[int] = []
 
