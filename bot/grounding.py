@@ -195,7 +195,7 @@ class _Evidence:
     @cached_property
     def facts(self) -> _Facts:
         dates, _ = _dates(fold(self.text))
-        numbers = {_number_form(n) for n in _NUMBER.findall(self.text)}
+        numbers = digit_numbers(self.text)
         # The parts of dates count as numbers too: "22/3/2023" holds 2023.
         numbers.update(str(int(n)) for n in re.findall(r"\d+", self.text))
         numbers.update(

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from bot.citations import strip_citations
-from bot.grounding import stated_facts
+from bot.grounding import digit_numbers, stated_facts
 from bot.language import SOURCE_WORDS, Lang, text_language
 from bot.review.draft import ReviewContext, Sentence
 from bot.review.meaning import Support
@@ -25,7 +25,6 @@ from knowledge.text import fold
 # A source sentence of fewer words (an article's title or date line) is no quote.
 QUOTE_WORDS = 5
 _ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+\b")
-_DIGITS = re.compile(r"\d+(?:[.,]\d+)*")
 _GAP = " …"  # joins the excerpts sent to the model (bot/excerpts.py)
 _LIST_MARK = re.compile(r"^[-–•*]\s+")
 
@@ -57,8 +56,7 @@ def _evidence(claim: str, ranked: list[Support]) -> list[Support]:
     """The closest sentence, and the one that holds most of what it lacks, if any."""
     # What the claim states to the letter: numbers written in digits ("first" and "một" are
     # numbers to the exact checks, but every other sentence holds one), and acronyms.
-    numbers, _ = stated_facts(" ".join(_DIGITS.findall(claim)))
-    wanted = {*numbers, *map(fold, _ACRONYM.findall(claim))}
+    wanted = {*digit_numbers(claim), *map(fold, _ACRONYM.findall(claim))}
     closest = ranked[0]
     missing = wanted - _holds(closest.sentence)
     if not missing:

@@ -317,13 +317,15 @@ def test_the_subject_check_reads_only_a_question_with_a_frame_and_a_name(passage
     from bot.review.draft import Draft
     from bot.review.subject import SubjectCheck
 
-    def removed(question: str, sentence: str) -> str:
+    def removed(question: str, sentence: str, lang: str = "vi") -> str:
         draft = Draft(sentence, [Sentence(sentence)])
-        ctx = ReviewContext(question, passages, "vi", Grounder([], "vi"), None)
+        ctx = ReviewContext(question, passages, lang, Grounder([], lang), None)
         return SubjectCheck()(draft, ctx).sentences[0].removed
 
-    # Names alone leave no frame to echo; without a name there is nothing to swap.
-    assert not removed("Bùi Thanh Sơn là ai?", "Ông dẫn đầu đoàn tại Buenos Aires [1].")
+    # Names alone leave no frame to echo: the title after "is" answers, it replaces nothing.
+    who = "Who is Bui Thanh Son?"
+    assert not removed(who, "He is Permanent Deputy Foreign Minister [1].", "en")
+    # Without a name there is nothing to swap.
     assert not removed("Hội nghị họp ở đâu?", "Hội nghị họp ở Buenos Aires [1].")
     assert removed("Hội nghị họp ở Geneva bao lâu?", "Hội nghị họp ở Buenos Aires 3 ngày [1].")
 
