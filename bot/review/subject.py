@@ -42,13 +42,13 @@ class SubjectCheck:
                 continue
             for name in names:
                 before = _word_before(question, name)
-                if before is None or _holds(said, name):
+                if before is None or _place(said, name) >= 0:
                     continue
                 other = next(
                     (
                         new
                         for new in map(words, question_names(text))
-                        if not _holds(question, new) and _word_before(said, new) == before
+                        if _place(question, new) < 0 and _word_before(said, new) == before
                     ),
                     None,
                 )
@@ -58,13 +58,12 @@ class SubjectCheck:
         return draft
 
 
-def _holds(text: list[str], run: list[str]) -> bool:
-    return any(text[i : i + len(run)] == run for i in range(len(text) - len(run) + 1))
+def _place(text: list[str], run: list[str]) -> int:
+    """Where `run` first stands in `text`, as words in a row (-1: nowhere)."""
+    return next((i for i in range(len(text) - len(run) + 1) if text[i : i + len(run)] == run), -1)
 
 
 def _word_before(text: list[str], run: list[str]) -> str | None:
-    """The word just before the first place `run` stands in `text` (None: nowhere, or first)."""
-    for i in range(1, len(text) - len(run) + 1):
-        if text[i : i + len(run)] == run:
-            return text[i - 1]
-    return None
+    """The word just before `run` where it first stands in `text` (None: nowhere, or first)."""
+    place = _place(text, run)
+    return text[place - 1] if place > 0 else None
