@@ -81,6 +81,9 @@ _ANSWER_LABEL = re.compile(
 _HTML_TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>")
 _MARKDOWN_LINK = re.compile(r"\[([^\[\]]+)\]\([^()\s]*\)")
 _MARKDOWN_MARKS = re.compile(r"\*\*|__|`+|(?m:^\s{0,3}#{1,6}\s+)")
+# A numbered list's marker ("1. ", "2) ") would read as a sentence of its own ("1.") that
+# attribution then cites: "1 [1]." shown. Its items become bullets, as the extractive answer's.
+_NUMBERED_ITEM = re.compile(r"(?m:^[ \t]{0,3}\d{1,2}[.)][ \t]+)")
 _PLACEHOLDER = re.compile(r"\s*\[(?:n|N|số|x|\.\.\.|…)\]")  # "citing [n]" copied literally
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 
@@ -196,6 +199,7 @@ def _strip_markup(text: str) -> tuple[str, bool]:
 
     cleaned = _MARKDOWN_LINK.sub(link, text)
     cleaned = _MARKDOWN_MARKS.sub("", _HTML_TAG.sub("", cleaned))
+    cleaned = _NUMBERED_ITEM.sub("• ", cleaned)
     cleaned = _PLACEHOLDER.sub("", cleaned)
     return cleaned, cleaned != text
 

@@ -4,7 +4,8 @@ that switches language inside an answer is removed.
 An English sentence with lower-case Vietnamese words in it ("the work of dược professionals")
 is removed too: half-translated, it reads as neither language. A name kept as its source writes
 it ("ABC launched Kịch mục Alpha in 1981 [1]", the source's name of the channel) is no mix: the
-prompt asks for names as the sources write them. Words in quotation marks are
+prompt asks for names as the sources write them. A sentence without a citation may take its
+name from any source sent, as attribution may then cite it. Words in quotation marks are
 the sources' own, which an English answer to Vietnamese sources may give ('also known as "biểu
 đồ gậy khúc côn cầu"'): they do not count, and bot/review/quoting.py holds them to the sources.
 """
@@ -46,8 +47,12 @@ class LanguageCheck:
             language = language_of(sentence.text)
             if language not in (None, lang):
                 sentence.removed = f"written in {language}"
+            # An uncited sentence gets its citation later (attribution): until then its names
+            # may stand in any passage sent.
             elif lang == "en" and _mixes_vietnamese(
-                sentence.text, context.grounder, sentence.sources
+                sentence.text,
+                context.grounder,
+                sentence.sources or tuple(range(1, len(context.passages) + 1)),
             ):
                 sentence.removed = "mixes Vietnamese words into English"
         return draft

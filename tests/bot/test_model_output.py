@@ -95,6 +95,22 @@ def test_markup_is_removed_and_model_links_lose_their_target():
     assert clean_model_text("Theo [1](https://x.example).").text == "Theo [1]."
 
 
+def test_a_numbered_list_becomes_bullets_not_sentences_of_a_number():
+    # Qwen: "… có thể kể đến:\n\n1. Cây cầu …" was shown as "1 [1]. Cây cầu …", the marker
+    # read as a sentence and given a citation.
+    raw = "Các dự án gồm:\n\n1. ESCAP được thành lập năm 1947 [1].\n2) Trụ sở ở Bangkok [1]."
+    cleaned = clean_model_text(raw)
+    assert cleaned.text == (
+        "Các dự án gồm:\n\n• ESCAP được thành lập năm 1947 [1].\n• Trụ sở ở Bangkok [1]."
+    )
+    assert "markup_removed" in cleaned.flags
+    assert split_sentences(cleaned.text)[1].strip() == "• ESCAP được thành lập năm 1947 [1]."
+    # A number that opens a sentence inside a line is no marker.
+    assert clean_model_text("Năm 1947, ESCAP ra đời. 2 nước rút lui [1].").text.endswith(
+        "2 nước rút lui [1]."
+    )
+
+
 def test_a_repeated_sentence_is_cut_after_its_first_time():
     cleaned = clean_model_text(GOOD + (" ESCAP được thành lập năm 1947 [2]." * 40))
     assert cleaned.text == GOOD and "repetition_cut" in cleaned.flags

@@ -157,6 +157,12 @@ def test_a_name_kept_as_its_source_writes_it_is_no_mix(embedder):
     mixed = "ABC and Hearst launched the Truyền hình nghệ channel for arts programming [1]."
     outcome = review(f"{named} {mixed}", ctx)
     assert outcome.removed == [(mixed, "mixes Vietnamese words into English")], outcome
+    # Without a citation, the name is looked up in every source sent, and attribution then
+    # cites the one that holds it.
+    outcome = review("In 1981, ABC launched the channel Kịch mục Alpha.", ctx)
+    assert outcome.text == named and not outcome.fallback, outcome
+    outcome = review(mixed.replace(" [1]", ""), ctx)
+    assert outcome.fallback, outcome
 
 
 def test_an_english_sentence_may_quote_its_sources_words(passages, embedder):
