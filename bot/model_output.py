@@ -88,11 +88,11 @@ _PLACEHOLDER = re.compile(r"\s*\[(?:n|N|số|x|\.\.\.|…)\]")  # "citing [n]" c
 _BLANK_LINES = re.compile(r"\n\s*\n\s*\n+")
 
 # Sentence ends: punctuation (with closing quotes and any citations after it) then a space,
-# or a line break. An abbreviation ("TP.", "Mr.", "v.v.") is no end.
+# or a line break. An abbreviation ("TP.", "Mr.", "v.v.") or initials ("E.I.", "U.S.") are no end.
 _END = re.compile(r"[.!?…]+[\"'”’)»*]*(?:\s*\[[\d\s,;–-]+\])*[\"'”’)»*]*(?=\s|$)\s*|\n\s*")
 _ABBREVIATION = re.compile(
     r"(?:^|[\s(])(?:TP|Tp|TS|ThS|PGS|GS|Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|etc|e\.g|i\.e|v\.v|"
-    r"U\.S|[A-Z])\.$"
+    r"(?:[A-Z]\.){0,3}[A-Z])\.$"
 )
 _SHORT_WORD = re.compile(r"(?:^|[\s(])[^\W\d_]{1,2}\.$")
 _FINISHED = re.compile(r"[.!?…][\"'”’)»*\s]*$")
@@ -166,7 +166,7 @@ def _is_no_end(text: str, match: re.Match[str]) -> bool:
     ):
         return True
     # Abbreviations are short: look at the few characters before the full stop only.
-    window = max(0, match.start() - 6)
+    window = max(0, match.start() - 8)
     return mark.startswith(".") and bool(_ABBREVIATION.search(text, window, match.start() + 1))
 
 

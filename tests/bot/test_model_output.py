@@ -95,6 +95,18 @@ def test_markup_is_removed_and_model_links_lose_their_target():
     assert clean_model_text("Theo [1](https://x.example).").text == "Theo [1]."
 
 
+def test_initials_end_no_sentence():
+    # Qwen on XQuAD: "E.I. du Pont, a former student of Lavoisier, …" was shown from "du Pont",
+    # and the quoted source sentence under it ("Ví dụ, E.I. du Pont, …") was cut in two.
+    for text in (
+        "E.I. du Pont, a former student of Lavoisier, founded the company Eleutherian [1].",
+        "• “Ví dụ, E.I. du Pont, một cựu sinh viên của Lavoisier.” [1]",
+        "The speech by J.R.R. Tolkien was read [1].",
+    ):
+        assert split_sentences(text) == [text]
+    assert len(split_sentences("Hội nghị họp ở Hà Nội [1]. Ông U.S. Grant đến [1].")) == 2
+
+
 def test_a_numbered_list_becomes_bullets_not_sentences_of_a_number():
     # Qwen: "… có thể kể đến:\n\n1. Cây cầu …" was shown as "1 [1]. Cây cầu …", the marker
     # read as a sentence and given a citation.
