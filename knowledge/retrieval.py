@@ -10,17 +10,15 @@ evidence of both sides (`Evidence`): how
 far the encoder's closest sentence stands out from the question's other candidates (meaning,
 cross-lingual by construction), how much of the question one sentence holds (names, numbers,
 rare words: IDF-weighted), names the corpus never mentions, and whether BM25 found the same
-passage. A logistic model per language, fitted on benchmarks of both languages, turns it into
-one number the answer layer compares with its threshold.
+passage. A logistic model per language (`knowledge/relevance.py`, with its weights for each
+encoder) turns it into one number the answer layer compares with its threshold.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import re
 import time
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -31,6 +29,7 @@ from knowledge.glossary import english_concepts, expand_query
 from knowledge.language import is_english, lacks_marks, question_language
 from knowledge.lexical import LexicalIndex
 from knowledge.records import Passage, SearchResult
+from knowledge.relevance import KEYWORD_WORDS, Evidence, fitted_weights, relevance_of
 from knowledge.sentences import chunk_sentences
 from knowledge.store import Generation
 from knowledge.text import STOPWORDS, fold, words
@@ -201,79 +200,6 @@ def coverage(
     if not pairs:
         return share(singles)
     return 0.5 * share(singles) + 0.5 * share(pairs)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """What the answer-or-decline decision is made from, for one question (`relevance_of`)."""
-
-    language: str  # "vi", or "en" for English and any other language (the encoder's side)
-    best_similarity: float  # the candidates' closest sentence to the question, cosine
-    top_mean: float  # mean best-sentence cosine of the 10 closest candidates
-    background: float  # mean best-sentence cosine of every candidate either ranker proposed
-    sentence_coverage: float  # the best share of the question's terms one sentence holds
-    unknown_names: int  # names in the question that the corpus never holds
-    agreement: float  # 1 / rank of the best passage in BM25's list (0: not in it)
-    keywords: bool = False  # one or two words and nothing else ("ESCAP", "Weather")
-    top_sentences: float = 0.0  # mean cosine of the 10 closest sentences of the candidates
-    # The question's similarity over every sentence of the corpus: its mean and spread.
-    corpus_mean: float = 0.0
-    corpus_spread: float = 0.0
-
-    def standing(self, similarity: float) -> float:
-        """How far a similarity stands above the corpus's mean, in the question's own spread."""
-        if self.corpus_spread <= 0:
-            return 0.0
-        return (similarity - self.corpus_mean) / self.corpus_spread
-
-
-# Logistic weights of the decision per question language: (intercept, best similarity, best
-# minus the top-10 mean, top-10 mean minus the background, sentence coverage, unknown names
-# (at most 2), agreement, the best sentence's and the ten closest sentences' standing over the
-# whole corpus). Fitted on XQuAD's half (both languages, out-of-scope questions included), ViQuAD's
-# test split with 4 pages left out, and the seed sets, each class of each set weighted alike; the
-# intercepts then put the operating point chosen from the curve (README "Quality") at 0.5.
-# The encoder's cosines sit in a narrow band (0.7–0.95), hence the large coefficients.
-# English leaves agreement out: where the lexicon leads, BM25 agrees by construction.
-# The standing is English's: an English question is nearly as close to any Vietnamese sentence
-# as to the right one in raw cosine, but the right one stands out from the corpus by more of that
-# question's own spread (5-fold AUC 0.937 → 0.947; fitted without the seeds, their English
-# questions all pass where 1 of 8 did not). Vietnamese leaves it out: on a corpus of one topic
-# (the seeds) every sentence is near the question and the standing shrinks (median 3.9 for
-# answerable questions against 5.3–5.6 on the Wikipedia sets); it declined a follow-up
-# there for a gain within noise (AUC 0.988 → 0.990). The evidence is read from the question's
-# raw vector, not the one ranking uses (`knowledge/crosslingual.py`): moved, out-of-scope English
-# questions come as close to the corpus as answerable ones. The English intercept was put at the
-# 96% point again once ranking used the offset (-72.4 → -72.5: one out-of-scope question).
-RELEVANCE_WEIGHTS: dict[str, tuple[float, ...]] = {
-    "vi": (-91.82, 103.45, 16.49, -45.98, 7.69, -1.65, 1.85, 0.0, 0.0),
-    "en": (-72.5, 79.22, -274.22, 160.13, 2.24, -0.91, 0.0, 7.25, -5.05),
-}
-
-
-KEYWORD_WORDS = 2  # a question of at most this many words is a keyword search
-
-
-def relevance_of(evidence: Evidence) -> float:
-    """The estimated chance (0..1) that the passages answer the question."""
-    if evidence.keywords:
-        # Too short for the encoder (one word is close to many sentences: "Weather" 0.82):
-        # a keyword question is covered when the corpus holds its words.
-        return evidence.sentence_coverage if not evidence.unknown_names else 0.0
-    weights = RELEVANCE_WEIGHTS[evidence.language]
-    features = (
-        1.0,
-        evidence.best_similarity,
-        evidence.best_similarity - evidence.top_mean,
-        evidence.top_mean - evidence.background,
-        evidence.sentence_coverage,
-        min(evidence.unknown_names, 2),
-        evidence.agreement,
-        evidence.standing(evidence.best_similarity),
-        evidence.standing(evidence.top_sentences),
-    )
-    z = sum(w * x for w, x in zip(weights, features, strict=True))
-    return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
 
 def _evidence(
@@ -477,6 +403,9 @@ def search_with_evidence(
         raw_vector,
     )
     result = SearchResult(
-        query=query, passages=passages, relevance=relevance_of(evidence), timings_ms=timings
+        query=query,
+        passages=passages,
+        relevance=relevance_of(evidence, fitted_weights(embedder.name)),
+        timings_ms=timings,
     )
     return result, evidence

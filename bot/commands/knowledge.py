@@ -1,4 +1,5 @@
-"""`diplobot ingest`, `search` and `offset`: the knowledge base from the command line."""
+"""`diplobot ingest`, `search`, `offset` and `relevance`: the knowledge base from the command
+line."""
 
 from __future__ import annotations
 
@@ -33,6 +34,30 @@ def register(subparsers: Any) -> None:
     offset.add_argument("questions", type=Path, help="JSONL whose ids pair up as X:en / X:vi")
     offset.add_argument("--out", type=Path, help="file to write (default: the model's own)")
     offset.set_defaults(func=run_offset)
+
+    relevance = subparsers.add_parser(
+        "relevance",
+        help="fit the answer-or-decline decision's weights for the encoder in use",
+        description="Record the evidence of labelled question sets over the index in use "
+        "(`features`, once per corpus), then fit the encoder's weights from them all (`fit`).",
+    )
+    steps = relevance.add_subparsers(dest="step", required=True)
+    record = steps.add_parser(
+        "features", help="the evidence of a question set's answerable and out-of-scope items"
+    )
+    record.add_argument("questions", type=Path, help="JSONL evaluation set over the index")
+    record.add_argument("--out", type=Path, required=True, help="JSONL file to write")
+    record.set_defaults(func=run_relevance_features)
+    fitting = steps.add_parser("fit", help="fit the weights from recorded evidence")
+    fitting.add_argument("features", type=Path, nargs="+", help="files `features` wrote")
+    fitting.add_argument(
+        "--decline",
+        type=float,
+        default=0.95,
+        help="share of out-of-scope questions to decline at the operating point (default 0.95)",
+    )
+    fitting.add_argument("--out", type=Path, help="file to write (default: the model's own)")
+    fitting.set_defaults(func=run_relevance_fit)
 
 
 def run_ingest(args: argparse.Namespace) -> int:
@@ -165,4 +190,113 @@ def run_offset(args: argparse.Namespace) -> int:
     write_offset(out, embedder.name, offset, len(pairs), args.questions.name)
     length = float(np.linalg.norm(offset))
     print(f"{out}: {embedder.name}, {len(pairs)} question pairs, offset length {length:.4f}")
+    return 0
+
+
+def run_relevance_features(args: argparse.Namespace) -> int:
+    from bot.evaluation import ANSWERABLE, REFUSABLE, load_items
+    from knowledge import KnowledgeBase, KnowledgeError
+    from knowledge.relevance import features
+    from knowledge.retrieval import search_with_evidence
+
+    settings = Settings()
+    try:
+        items = load_items(args.questions)
+        knowledge = KnowledgeBase.open(settings)
+    except (OSError, ValueError, KeyError, KnowledgeError) as error:
+        print(f"cannot record the evidence: {error}", file=sys.stderr)
+        return 2
+    generation, model = knowledge.generation, knowledge.embedder.name
+    if generation is None:
+        print(
+            "cannot record the evidence: the index is empty; run `diplobot ingest`", file=sys.stderr
+        )
+        knowledge.close()
+        return 2
+    # Named with its folder: XQuAD's and ViQuAD's sets are both "questions.jsonl".
+    set_name = f"{args.questions.resolve().parent.name}/{args.questions.stem}"
+    written, skipped = 0, 0
+    try:
+        with args.out.open("w", encoding="utf-8") as out:
+            for item in items:
+                # A follow-up is searched as the question its conversation completes, which
+                # only answering makes: single questions only.
+                if len(item.turns) != 1 or item.kind not in (*ANSWERABLE, *REFUSABLE):
+                    skipped += 1
+                    continue
+                _, evidence = search_with_evidence(
+                    generation,
+                    knowledge.embedder,
+                    item.turns[0],
+                    settings.top_k,
+                    settings.retriever,
+                    glossary=settings.english_glossary,
+                    offset=settings.crosslingual_offset,
+                    marks=settings.restore_marks,
+                )
+                if evidence is None or evidence.keywords:  # decided without the weights
+                    skipped += 1
+                    continue
+                row = {
+                    "set": set_name,
+                    "id": item.id,
+                    "lang": evidence.language,
+                    "answerable": item.kind in ANSWERABLE,
+                    "model": model,
+                    "features": [round(x, 6) for x in features(evidence)],
+                }
+                out.write(json.dumps(row, ensure_ascii=False) + "\n")
+                written += 1
+    finally:
+        knowledge.close()
+    print(f"{args.out}: {written} questions' evidence for {model} ({skipped} skipped)")
+    return 0
+
+
+def run_relevance_fit(args: argparse.Namespace) -> int:
+    from knowledge.relevance import FEATURES, Row, fit, weights_path
+
+    rows: list[Row] = []
+    models: set[str] = set()
+    try:
+        for path in args.features:
+            with path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    if line.strip():
+                        data = json.loads(line)
+                        models.add(str(data.get("model", "")))
+                        rows.append(Row.from_dict(data))
+    except (OSError, ValueError, KeyError) as error:
+        print(f"cannot read the evidence: {error}", file=sys.stderr)
+        return 2
+    if len(models) != 1:
+        print(
+            f"the evidence comes from {len(models)} encoders ({', '.join(sorted(models))}): "
+            "fit one encoder at a time",
+            file=sys.stderr,
+        )
+        return 2
+    if not 0.5 <= args.decline < 1.0:
+        print("--decline must be at least 0.5 and below 1", file=sys.stderr)
+        return 2
+    model = models.pop()
+    report = fit(rows, model, args.decline)
+    for language, why in report.skipped.items():
+        print(f"{language}: not fitted ({why}); it keeps the built-in weights", file=sys.stderr)
+    if not report.languages:
+        return 1
+    out = args.out or weights_path(model)
+    out.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
+    print(f"{out}: weights for {model} from {len(rows)} questions ({', '.join(report.sets)})")
+    print("          answerable  out of scope     AUC  answered  declined")
+    for language, result in report.languages.items():
+        auc, answered, declined = result.built_in
+        print(
+            f"{language} fitted {result.answerable:11} {result.out_of_scope:13} {result.auc:7.3f}"
+            f" {result.answered:9.3f} {result.declined:9.3f}\n"
+            f"{language} built-in{'':25} {auc:7.3f} {answered:9.3f} {declined:9.3f}"
+        )
+    for language, result in report.languages.items():
+        terms = ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, result.weights, strict=True))
+        print(f"{language}: {terms}")
     return 0
