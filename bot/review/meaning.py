@@ -21,6 +21,7 @@ from bot.citations import strip_citations
 from bot.grounding import digit_numbers
 from bot.review.draft import Draft, ReviewContext
 from knowledge.sentences import chunk_sentences
+from knowledge.text import STOPWORDS, words
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,10 @@ def negated(text: str) -> bool:
 _CLAUSE_BREAK = re.compile(r"[,;]\s+")
 
 
+# "không phải X mà (chỉ) Y", "not X but Y": Y is affirmed, though the sentence says "không".
+_CONTRAST = re.compile(r"\b(?:không phải|not)\b.*?\s(?:mà|but)\s", re.IGNORECASE)
+
+
 def negation_differs(claim: str, source: str) -> bool:
     """Whether a claim and its closest source sentence disagree on negation.
 
@@ -66,11 +71,29 @@ def negation_differs(claim: str, source: str) -> bool:
     households have children under 18" agrees with "trong đó 68.511 … có con dưới 18 tuổi",
     whatever "không" a later item of the same list says, while "12.843 … đồng giới" still
     meets the "chưa kết hôn" of the clause its number comes from. Any other claim is read
-    against the whole sentence.
+    against the side of a "không phải X mà Y" it shares more words with (Mote's class system
+    "không phải là một dấu hiệu của sức mạnh xã hội …, mà chỉ bao hàm 'mức độ đặc quyền'":
+    a claim of "mức độ đặc quyền" is affirmed, one of "sức mạnh xã hội" denied), or against the
+    whole sentence.
     """
     anchors = digit_numbers(claim)
     clauses = [part for part in _CLAUSE_BREAK.split(source) if anchors & digit_numbers(part)]
-    return negated(claim) != negated(" ".join(clauses) if clauses else source)
+    if clauses:
+        return negated(claim) != negated(" ".join(clauses))
+    return negated(claim) != negated(_side(claim, source))
+
+
+def _side(claim: str, source: str) -> str:
+    """The side of a contrast the claim speaks of, or the whole source."""
+    contrast = _CONTRAST.search(source)
+    if contrast is None:
+        return source
+    denied, affirmed = source[: contrast.end()], source[contrast.end() :]
+    wanted = set(words(claim)) - STOPWORDS
+    shared = [len(wanted & set(words(side))) for side in (denied, affirmed)]
+    if shared[0] == shared[1]:
+        return source
+    return affirmed if shared[1] > shared[0] else denied
 
 
 @dataclass(frozen=True)

@@ -248,6 +248,25 @@ def test_negation_is_read_in_the_clauses_holding_the_claims_numbers():
     assert negation_differs("Households are headed by women with husbands", HOUSEHOLDS)
 
 
+# XQuAD's Yuan classes: "không phải X, mà chỉ Y" affirms Y.
+MOTE = (
+    "Nhà sử học Frederick W. Mote đã viết rằng vị thế của những người trong hệ thống bốn giai "
+    "cấp không phải là một dấu hiệu của sức mạnh xã hội và sự giàu có thực sự của họ, mà chỉ bao "
+    'hàm "mức độ đặc quyền" mà họ được hưởng về mặt thể chế và pháp lý.'
+)
+
+
+def test_the_affirmed_side_of_a_contrast_is_no_negation():
+    # Qwen's right answer, removed as "negation differs" before.
+    right = 'Mote thought the Yuan class system represented "mức độ đặc quyền"'
+    assert not negation_differs(right, MOTE)
+    assert not negation_differs('Mote cho rằng hệ thống chỉ bao hàm "mức độ đặc quyền"', MOTE)
+    # The denied side stays denied.
+    assert negation_differs("Vị thế là dấu hiệu của sức mạnh xã hội và sự giàu có", MOTE)
+    # A claim that shares nothing with either side is read against the whole sentence.
+    assert negation_differs("Mote described a system", MOTE)
+
+
 @pytest.mark.parametrize(
     ("lang", "right", "wrong"),
     [
