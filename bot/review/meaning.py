@@ -88,7 +88,9 @@ def _side(claim: str, source: str) -> str:
     contrast = _CONTRAST.search(source)
     if contrast is None:
         return source
-    denied, affirmed = source[: contrast.end()], source[contrast.end() :]
+    # The affirmed side runs to the end of its clause: "…, do đó, …" says something else.
+    denied = source[: contrast.end()]
+    affirmed = _CLAUSE_BREAK.split(source[contrast.end() :], maxsplit=1)[0]
     wanted = set(words(claim)) - STOPWORDS
     shared = [len(wanted & set(words(side))) for side in (denied, affirmed)]
     if shared[0] == shared[1]:

@@ -250,9 +250,11 @@ def test_negation_is_read_in_the_clauses_holding_the_claims_numbers():
 
 # XQuAD's Yuan classes: "không phải X, mà chỉ Y" affirms Y.
 MOTE = (
-    "Nhà sử học Frederick W. Mote đã viết rằng vị thế của những người trong hệ thống bốn giai "
-    "cấp không phải là một dấu hiệu của sức mạnh xã hội và sự giàu có thực sự của họ, mà chỉ bao "
-    'hàm "mức độ đặc quyền" mà họ được hưởng về mặt thể chế và pháp lý.'
+    'Nhà sử học Frederick W. Mote đã viết rằng việc sử dụng thuật ngữ "giai cấp xã hội" cho hệ '
+    "thống này là sai lệch và rằng vị thế của những người trong hệ thống bốn giai cấp không phải "
+    'là một dấu hiệu của sức mạnh xã hội và sự giàu có thực sự của họ, mà chỉ bao hàm "mức độ '
+    'đặc quyền"mà họ được hưởng về mặt thể chế và pháp lý, do đó, địa vị một người đứng trong '
+    "các giai cấp không phải là dấu hiệu cho thấy vị thế thực sự của họ."
 )
 
 
