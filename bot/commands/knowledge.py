@@ -247,6 +247,9 @@ def run_relevance_features(args: argparse.Namespace) -> int:
                 }
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 written += 1
+    except OSError as error:
+        print(f"cannot write the evidence: {error}", file=sys.stderr)
+        return 2
     finally:
         knowledge.close()
     print(f"{args.out}: {written} questions' evidence for {model} ({skipped} skipped)")
@@ -286,7 +289,11 @@ def run_relevance_fit(args: argparse.Namespace) -> int:
     if not report.languages:
         return 1
     out = args.out or weights_path(model)
-    out.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
+    try:
+        out.write_text(json.dumps(report.to_dict(), indent=1) + "\n", encoding="utf-8")
+    except OSError as error:
+        print(f"cannot write the weights: {error}", file=sys.stderr)
+        return 2
     print(f"{out}: weights for {model} from {len(rows)} questions ({', '.join(report.sets)})")
     print(f"{'':26}    AUC  answered  declined   ({report.decline:.2f} asked)")
     for language, result in report.languages.items():

@@ -140,6 +140,9 @@ def test_fit_command_writes_the_file_and_refuses_what_it_cannot_fit(
     assert main(["relevance", "fit", str(few), "--out", str(none)]) == 1
     assert "not fitted" in capsys.readouterr().err
     assert not none.exists()
+    nowhere = tmp_path / "missing" / "w.json"
+    assert main(["relevance", "fit", str(evidence), "--out", str(nowhere)]) == 2
+    assert "cannot write the weights" in capsys.readouterr().err
 
 
 @pytest.mark.integration
