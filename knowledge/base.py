@@ -21,7 +21,8 @@ from knowledge.embeddings import Embedder, build_embedder
 from knowledge.errors import ArticleRejected, IngestBusy, KnowledgeError
 from knowledge.ingest import Progress, sync
 from knowledge.records import ArticleMeta, IngestReport, SearchResult, SourceSummary
-from knowledge.retrieval import hybrid_search
+from knowledge.relevance import Evidence
+from knowledge.retrieval import search_with_evidence
 from knowledge.settings import KnowledgeSettings
 from knowledge.store import Generation, GenerationStore
 
@@ -98,14 +99,21 @@ class KnowledgeBase:
 
     def search(self, query: str, k: int | None = None) -> SearchResult:
         """The best passages for a question, with the relevance signal."""
+        return self.search_with_evidence(query, k)[0]
+
+    def search_with_evidence(
+        self, query: str, k: int | None = None
+    ) -> tuple[SearchResult, Evidence | None]:
+        """`search`, with the evidence its relevance was decided from (None: no passage), which
+        `diplobot relevance` records to fit the decision for an encoder."""
         try:
             self.refresh()
         except KnowledgeError as error:  # keep serving what is loaded
             log.warning("index pointer check failed: %s", error)
         generation = self._generation
         if generation is None:
-            return SearchResult(query=query, passages=[], relevance=0.0)
-        return hybrid_search(
+            return SearchResult(query=query, passages=[], relevance=0.0), None
+        return search_with_evidence(
             generation,
             self.embedder,
             query,

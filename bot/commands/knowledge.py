@@ -197,22 +197,14 @@ def run_relevance_features(args: argparse.Namespace) -> int:
     from bot.evaluation import ANSWERABLE, REFUSABLE, load_items
     from knowledge import KnowledgeBase, KnowledgeError
     from knowledge.relevance import features
-    from knowledge.retrieval import search_with_evidence
 
-    settings = Settings()
     try:
         items = load_items(args.questions)
-        knowledge = KnowledgeBase.open(settings)
+        knowledge = KnowledgeBase.open(Settings())
     except (OSError, ValueError, KeyError, KnowledgeError) as error:
         print(f"cannot record the evidence: {error}", file=sys.stderr)
         return 2
-    generation, model = knowledge.generation, knowledge.embedder.name
-    if generation is None:
-        print(
-            "cannot record the evidence: the index is empty; run `diplobot ingest`", file=sys.stderr
-        )
-        knowledge.close()
-        return 2
+    model = knowledge.embedder.name
     # Named with its folder: XQuAD's and ViQuAD's sets are both "questions.jsonl".
     set_name = f"{args.questions.resolve().parent.name}/{args.questions.stem}"
     written, skipped = 0, 0
@@ -224,16 +216,7 @@ def run_relevance_features(args: argparse.Namespace) -> int:
                 if len(item.turns) != 1 or item.kind not in (*ANSWERABLE, *REFUSABLE):
                     skipped += 1
                     continue
-                _, evidence = search_with_evidence(
-                    generation,
-                    knowledge.embedder,
-                    item.turns[0],
-                    settings.top_k,
-                    settings.retriever,
-                    glossary=settings.english_glossary,
-                    offset=settings.crosslingual_offset,
-                    marks=settings.restore_marks,
-                )
+                _, evidence = knowledge.search_with_evidence(item.turns[0])
                 if evidence is None or evidence.keywords:  # decided without the weights
                     skipped += 1
                     continue
@@ -253,6 +236,9 @@ def run_relevance_features(args: argparse.Namespace) -> int:
     finally:
         knowledge.close()
     print(f"{args.out}: {written} questions' evidence for {model} ({skipped} skipped)")
+    if not written:
+        print("no question was searched: is the index empty? (`diplobot ingest`)", file=sys.stderr)
+        return 1
     return 0
 
 
